@@ -11,7 +11,20 @@
     "data": [
         "security/carshare_security.xml",
         "security/ir.model.access.csv",
+        "security/carshare_rules.xml",
+        "data/carshare_data.xml",
+        "views/carshare_station_views.xml",
+        "views/carshare_community_views.xml",
+        "views/carshare_membership_views.xml",
+        "views/carshare_claim_views.xml",
+        "views/res_partner_views.xml",
+        "views/fleet_vehicle_views.xml",
+        "views/carshare_inspection_views.xml",
+        "wizards/carshare_membership_suspend_wizard_views.xml",
         "views/carshare_menus.xml",
+    ],
+    "demo": [
+        "demo/carshare_demo.xml",
     ],
     "application": True,
 }

@@ -1,0 +1,32 @@
+from odoo import api, fields, models
+
+
+class CarshareClaim(models.Model):
+    _name = "carshare.claim"
+    _description = "Insurance Claim"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Driver",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    responsible = fields.Boolean(
+        help="The driver is held responsible: responsible claims may exclude a driver.",
+    )
+    description = fields.Text()
+    vehicle_id = fields.Many2one("fleet.vehicle", check_company=True)
+    damage_id = fields.Many2one("carshare.damage", check_company=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+
+    @api.depends("partner_id", "date")
+    def _compute_display_name(self):
+        for claim in self:
+            claim.display_name = f"{claim.partner_id.name or ''} - {claim.date or ''}"

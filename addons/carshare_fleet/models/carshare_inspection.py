@@ -1,0 +1,122 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CarshareInspection(models.Model):
+    _name = "carshare.inspection"
+    _description = "Vehicle Inspection"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default=lambda self: "/"
+    )
+    kind = fields.Selection(
+        [("checkout", "Check-out"), ("checkin", "Check-in")],
+        required=True,
+        default="checkout",
+        tracking=True,
+        help="Check-out: state of the vehicle when the driver takes it. "
+        "Check-in: state when it is returned.",
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("done", "Done")],
+        required=True,
+        default="draft",
+        tracking=True,
+        copy=False,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    vehicle_id = fields.Many2one(
+        "fleet.vehicle", required=True, index=True, tracking=True, check_company=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Driver", index=True, tracking=True, check_company=True
+    )
+    date = fields.Datetime(required=True, default=fields.Datetime.now, tracking=True)
+    odometer = fields.Float(tracking=True)
+    odometer_unit = fields.Selection(related="vehicle_id.odometer_unit")
+    energy_level = fields.Float(
+        string="Energy Level (%)", help="Battery charge or fuel level, in percent."
+    )
+    cleanliness = fields.Selection(
+        [
+            ("clean", "Clean"),
+            ("acceptable", "Acceptable"),
+            ("dirty", "Dirty"),
+            ("very_dirty", "Very Dirty"),
+        ],
+    )
+    remarks = fields.Text()
+    photo_ids = fields.Many2many(
+        "ir.attachment",
+        "carshare_inspection_photo_rel",
+        "inspection_id",
+        "attachment_id",
+        string="Photos",
+    )
+    damage_ids = fields.One2many("carshare.damage", "inspection_id", string="Damages")
+    damage_count = fields.Integer(compute="_compute_damage_count")
+
+    @api.depends("damage_ids")
+    def _compute_damage_count(self):
+        for inspection in self:
+            inspection.damage_count = len(inspection.damage_ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("carshare.inspection") or "/"
+        return super().create(vals_list)
+
+    @api.constrains("odometer", "energy_level")
+    def _check_readings(self):
+        for inspection in self:
+            if inspection.odometer < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The odometer of %(inspection)s cannot be negative.",
+                        inspection=inspection.name,
+                    )
+                )
+            if not 0 <= inspection.energy_level <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The energy level of %(inspection)s must be between 0 and 100.",
+                        inspection=inspection.name,
+                    )
+                )
+
+    def action_done(self):
+        for inspection in self.filtered(lambda i: i.state == "draft"):
+            inspection._check_odometer_forward()
+            self.env["fleet.vehicle.odometer"].create(inspection._prepare_odometer_values())
+            inspection.state = "done"
+
+    def action_draft(self):
+        self.write({"state": "draft"})
+
+    def _check_odometer_forward(self):
+        last = self.vehicle_id.odometer
+        if self.odometer < last:
+            raise ValidationError(
+                self.env._(
+                    "The odometer is going backwards: %(inspection)s reads %(odometer)s but "
+                    "%(vehicle)s last read %(last)s.",
+                    inspection=self.name,
+                    odometer=self.odometer,
+                    vehicle=self.vehicle_id.display_name,
+                    last=last,
+                )
+            )
+
+    def _prepare_odometer_values(self):
+        return {
+            "vehicle_id": self.vehicle_id.id,
+            "value": self.odometer,
+            "date": fields.Date.context_today(self, self.date),
+        }

@@ -1,0 +1,10 @@
+from . import (
+    test_community,
+    test_demo,
+    test_driver_eligibility,
+    test_inspection,
+    test_membership,
+    test_security,
+    test_station,
+    test_vehicle,
+)
