@@ -1,0 +1,479 @@
+"""Booking engine at national scale: availability, confirmation, and a race through a real server.
+
+    scripts/bench booking_availability.py [--vehicles 23000] [--bookings 5000000] [--reset]
+
+Builds (once) a database with one community of ``--vehicles`` shared vehicles in stations of ten and
+``--bookings`` bookings, half of them behind us (done) and half ahead (confirmed), then prints:
+
+- the availability question for one station and for the whole community (median, p95), answered by
+  ``carshare.booking._carshare_available_vehicles`` (one query on the range index) and the simple
+  way (an ORM search for overlapping bookings), with their ratio;
+- the time to create and confirm one booking;
+- 100 concurrent JSON-RPC requests for the same slot through an Odoo server with 4 workers:
+  how many won (exactly one must) and how the others were answered.
+"""
+
+import argparse
+import concurrent.futures
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STATION_SIZE = 10
+DRIVERS = 200
+RACERS = 100
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="cs_bench_booking")
+    parser.add_argument("--conf", default=os.path.join(ROOT, "var", "odoo-bench.conf"))
+    parser.add_argument("--vehicles", type=int, default=23000)
+    parser.add_argument("--bookings", type=int, default=5_000_000)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--reset", action="store_true")
+    return parser.parse_args()
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def timings(label, seconds):
+    ms = [s * 1000 for s in seconds]
+    median, p95 = statistics.median(ms), percentile(ms, 0.95)
+    return f"{label:<44} median {median:9.2f} ms   p95 {p95:9.2f} ms"
+
+
+def ratio(simple, engine):
+    value = statistics.median(simple) / statistics.median(engine)
+    return f"  ratio simple / engine (median): {value:.2f}"
+
+
+def ensure_database(args):
+    exists = subprocess.run(
+        ["psql", "-d", args.db, "-tAc", "SELECT 1 FROM carshare_booking LIMIT 1"],
+        capture_output=True,
+        check=False,
+    )
+    if args.reset or exists.returncode != 0:
+        subprocess.run(["dropdb", "--if-exists", args.db], check=True)
+        print(f"installing carshare_booking into {args.db} ...", flush=True)
+        subprocess.run(
+            [
+                "odoo",
+                "-c",
+                args.conf,
+                "-d",
+                args.db,
+                "-i",
+                "carshare_booking",
+                "--without-demo=all",
+                "--stop-after-init",
+                "--log-level=warn",
+            ],
+            check=True,
+        )
+
+
+def open_env(args):
+    import odoo
+
+    odoo.tools.config.parse_config(["-c", args.conf, "-d", args.db, "--log-level=warn"])
+    registry = odoo.modules.registry.Registry(args.db)
+    cr = registry.cursor()
+    return odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True}), registry
+
+
+def generate(env, args):
+    """One community, stations of ten vehicles, drivers, and the bookings, mostly in SQL."""
+    community = env["carshare.community"].search([("name", "=", "Bench national")])
+    if community:
+        return community
+    cr = env.cr
+    t0 = time.perf_counter()
+    calendar = env.ref("resource.resource_calendar_std")
+    community = env["carshare.community"].create(
+        {"name": "Bench national", "kind": "company", "priority_calendar_id": calendar.id}
+    )
+    stations = env["carshare.station"].create(
+        [
+            {
+                "name": f"Station {i:05d}",
+                "code": f"S{i:05d}",
+                "tz": "UTC",
+                "closed_from": 0.0,
+                "closed_to": 0.0,
+            }
+            for i in range(args.vehicles // STATION_SIZE)
+        ]
+    )
+    community.station_ids = stations
+    brand = env["fleet.vehicle.model.brand"].create({"name": "Bench"})
+    model = env["fleet.vehicle.model"].create({"name": "EV", "brand_id": brand.id})
+    # Vehicles through the ORM in batches: the fleet model fills many defaults.
+    for offset in range(0, args.vehicles, 2000):
+        env["fleet.vehicle"].create(
+            [
+                {
+                    "model_id": model.id,
+                    "license_plate": f"BN-{i:06d}",
+                    "carshare_shared": True,
+                    "carshare_station_id": stations[i // STATION_SIZE].id,
+                    "carshare_category": "car",
+                    "carshare_battery_level": 90,
+                    "carshare_range_km": 300,
+                }
+                for i in range(offset, min(offset + 2000, args.vehicles))
+            ]
+        )
+        env.invalidate_all()
+    cr.execute(
+        """INSERT INTO carshare_community_vehicle_rel
+                  (community_id, vehicle_id)
+           SELECT %s, id FROM fleet_vehicle WHERE license_plate LIKE 'BN-%%'""",
+        [community.id],
+    )
+    drivers = env["res.partner"].create(
+        [
+            {
+                # the first DRIVERS drive the generated bookings, the others race for new ones
+                "name": f"Driver {i}" if i < DRIVERS else f"Racer {i}",
+                "carshare_birthdate": "1980-01-01",
+                "driving_licence_number": f"L{i:08d}",
+                "driving_licence_category": "B",
+                "driving_licence_issue_date": "2000-01-01",
+                "driving_licence_expiry_date": "2099-01-01",
+            }
+            for i in range(DRIVERS + RACERS)
+        ]
+    )
+    env["carshare.membership"].create(
+        [
+            {
+                "community_id": community.id,
+                "partner_id": d.id,
+                "audience": "agent",
+                "state": "active",
+            }
+            for d in drivers
+        ]
+    )
+    cr.commit()
+    print(f"  stations, vehicles, drivers: {time.perf_counter() - t0:.1f} s", flush=True)
+
+    # Bookings: per vehicle, one every 20 h (2 to 6 h long), from 100 days ago onwards.
+    per_vehicle = max(1, args.bookings // args.vehicles)
+    now = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
+    first = now - timedelta(hours=20 * (per_vehicle // 2))
+    t0 = time.perf_counter()
+    cr.execute("SELECT id, carshare_station_id FROM fleet_vehicle WHERE license_plate LIKE 'BN-%%'")
+    vehicles = cr.fetchall()
+    chunk = 1000
+    for offset in range(0, len(vehicles), chunk):
+        ids = [v for v, _s in vehicles[offset : offset + chunk]]
+        cr.execute(
+            """
+            INSERT INTO carshare_booking
+                (name, vehicle_id, partner_id, community_id, company_id, station_id, user_id,
+                 date_start, date_end, duration_hours, buffer_minutes, usage, state,
+                 create_uid, write_uid, create_date, write_date)
+            SELECT 'BENCH/' || v.id || '/' || k, v.id,
+                   (%(drivers)s::int[])[1 + (v.id + k) %% %(ndrivers)s],
+                   %(community)s, %(company)s, v.carshare_station_id, 1,
+                   s.start, s.start + (2 + (v.id + k) %% 5) * interval '1 hour',
+                   2 + (v.id + k) %% 5, 30, 'perso',
+                   CASE WHEN s.start < %(now)s THEN 'done' ELSE 'confirmed' END,
+                   1, 1, now(), now()
+              FROM fleet_vehicle v
+              CROSS JOIN generate_series(0, %(per_vehicle)s - 1) AS k
+              CROSS JOIN LATERAL (SELECT %(first)s + k * interval '20 hours'
+                                         + (v.id %% 7) * interval '1 hour' AS start) s
+             WHERE v.id = ANY(%(ids)s)
+            """,
+            {
+                "drivers": drivers[:DRIVERS].ids,
+                "ndrivers": DRIVERS,
+                "community": community.id,
+                "company": community.company_id.id,
+                "now": now,
+                "per_vehicle": per_vehicle,
+                "first": first,
+                "ids": ids,
+            },
+        )
+        cr.commit()
+        done = min(offset + chunk, len(vehicles))
+        print(f"  bookings for {done}/{len(vehicles)} vehicles", end="\r", flush=True)
+    cr.execute("ANALYZE carshare_booking")
+    cr.commit()
+    elapsed = time.perf_counter() - t0
+    print(f"\n  {per_vehicle * len(vehicles)} bookings: {elapsed:.1f} s", flush=True)
+    return community
+
+
+def racers(community):
+    return community.membership_ids.partner_id.filtered(lambda p: p.name.startswith("Racer"))
+
+
+def simple_available(env, start, end, station=None, community=None):
+    """The simple way: an ORM search for overlapping bookings, then set arithmetic."""
+    booking = env["carshare.booking"]
+    vehicles = env["fleet.vehicle"].search(booking._vehicle_domain(station, community, None))
+    buffer = timedelta(minutes=community.buffer_minutes if community else 0)
+    overlapping = booking.search(
+        [
+            ("vehicle_id", "in", vehicles.ids),
+            ("state", "in", ("confirmed", "ongoing")),
+            ("date_start", "<", end + buffer),
+            ("date_end", ">", start - buffer),
+        ]
+    )
+    return vehicles - overlapping.vehicle_id
+
+
+def measure(func, samples):
+    seconds = []
+    for args in samples:
+        t0 = time.perf_counter()
+        func(*args)
+        seconds.append(time.perf_counter() - t0)
+    return seconds
+
+
+def bench_availability(env, community, args):
+    rng = random.Random(42)
+    stations = community.station_ids
+    now = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
+
+    def slot():
+        start = now + timedelta(hours=rng.randrange(2, 24 * 60))
+        return start, start + timedelta(hours=rng.choice((1, 2, 4, 8)))
+
+    booking = env["carshare.booking"]
+    station_samples = [(*slot(), rng.choice(stations)) for _ in range(args.samples)]
+    # Check both answers agree before timing them.
+    for start, end, station in station_samples[:20]:
+        rows = booking._carshare_available_vehicles(start, end, station, community)
+        fast = {row["vehicle_id"] for row in rows if row["free"]}
+        assert fast == set(simple_available(env, start, end, station, community).ids)
+    results = {}
+    env.invalidate_all()
+    results["station"] = measure(
+        lambda s, e, st: booking._carshare_available_vehicles(s, e, st, community),
+        station_samples,
+    )
+    env.invalidate_all()
+    results["station_simple"] = measure(
+        lambda s, e, st: simple_available(env, s, e, st, community), station_samples
+    )
+    community_samples = [(*slot(), community) for _ in range(max(5, args.samples // 20))]
+    env.invalidate_all()
+    results["community"] = measure(
+        lambda s, e, c: booking._carshare_available_vehicles(s, e, None, c), community_samples
+    )
+    env.invalidate_all()
+    results["community_simple"] = measure(
+        lambda s, e, c: simple_available(env, s, e, None, c), community_samples
+    )
+    return results
+
+
+def bench_confirm(env, community, samples=50):
+    """Create and confirm one booking on a free slot far ahead, rolled back each time."""
+    rng = random.Random(7)
+    vehicles = env["fleet.vehicle"].search(
+        [("carshare_community_ids", "in", community.id)], limit=500
+    )
+    drivers = racers(community)
+    start0 = datetime.utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=85)
+    seconds = []
+    for i in range(samples):
+        start = start0 + timedelta(hours=rng.randrange(0, 48))
+        vals = {
+            "vehicle_id": rng.choice(vehicles).id,
+            "partner_id": drivers[i % len(drivers)].id,
+            "community_id": community.id,
+            "date_start": start,
+            "date_end": start + timedelta(hours=2),
+            "usage": "perso",
+        }
+        with env.cr.savepoint(flush=False) as savepoint:
+            t0 = time.perf_counter()
+            env["carshare.booking"].create(vals).action_confirm()
+            env.flush_all()
+            seconds.append(time.perf_counter() - t0)
+            savepoint.rollback()
+        env.invalidate_all()
+    return seconds
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bench_race(env, community, args):
+    """100 drivers ask for the same vehicle and slot at once through a 4-worker server."""
+    vehicle = env["fleet.vehicle"].search([("carshare_community_ids", "in", community.id)], limit=1)
+    drivers = racers(community)
+    start = datetime.utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=88)
+    env["carshare.booking"].search(
+        [("vehicle_id", "=", vehicle.id), ("date_start", ">=", start - timedelta(days=2))]
+    ).write({"state": "cancelled"})
+    drafts = env["carshare.booking"].create(
+        [
+            {
+                "vehicle_id": vehicle.id,
+                "partner_id": d.id,
+                "community_id": community.id,
+                "date_start": start,
+                "date_end": start + timedelta(hours=3),
+                "usage": "perso",
+            }
+            for d in drivers
+        ]
+    )
+    admin = env.ref("base.user_admin")
+    admin.password = "bench"
+    env.cr.commit()
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            "odoo",
+            "-c",
+            args.conf,
+            "-d",
+            args.db,
+            "--http-port",
+            str(port),
+            "--gevent-port",
+            str(free_port()),
+            "--workers",
+            "4",
+            "--max-cron-threads",
+            "0",
+            "--log-level=warn",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/jsonrpc"
+    try:
+        for _ in range(120):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/web/health", timeout=5)
+                break
+            except requests.RequestException:
+                time.sleep(0.5)
+
+        def confirm(booking_id):
+            payload = {
+                "jsonrpc": "2.0",
+                "method": "call",
+                "id": booking_id,
+                "params": {
+                    "service": "object",
+                    "method": "execute_kw",
+                    "args": [
+                        args.db,
+                        admin.id,
+                        "bench",
+                        "carshare.booking",
+                        "action_confirm",
+                        [[booking_id]],
+                    ],
+                },
+            }
+            t0 = time.perf_counter()
+            reply = requests.post(url, json=payload, timeout=120).json()
+            elapsed = time.perf_counter() - t0
+            if "error" in reply:
+                data = reply["error"].get("data", {})
+                return False, data.get("name", "?"), data.get("message", ""), elapsed
+            return True, "", "", elapsed
+
+        # warm the workers up
+        requests.post(
+            url,
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "id": 0,
+                "params": {"service": "common", "method": "version", "args": []},
+            },
+            timeout=30,
+        )
+        t0 = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=RACERS) as pool:
+            answers = list(pool.map(confirm, drafts.ids))
+        wall = time.perf_counter() - t0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    env.cr.execute(
+        "SELECT count(*) FROM carshare_booking WHERE id = ANY(%s) AND state = 'confirmed'",
+        [drafts.ids],
+    )
+    confirmed = env.cr.fetchone()[0]
+    drafts.invalidate_recordset()
+    drafts.write({"state": "cancelled"})
+    env.cr.commit()
+    return answers, wall, confirmed
+
+
+def main():
+    args = parse_args()
+    ensure_database(args)
+    env, _registry = open_env(args)
+    try:
+        print(f"data set: {args.vehicles} vehicles, {args.bookings} bookings", flush=True)
+        community = generate(env, args)
+        env.cr.execute(
+            "SELECT count(*), count(*) FILTER (WHERE state = 'confirmed') " "FROM carshare_booking"
+        )
+        total, active = env.cr.fetchone()
+        print(f"bookings in the table: {total} ({active} confirmed ahead)\n")
+
+        res = bench_availability(env, community, args)
+        print(timings("availability, one station (10 vehicles)", res["station"]))
+        print(timings("  simple ORM search, same questions", res["station_simple"]))
+        print(ratio(res["station_simple"], res["station"]))
+        size = len(community.vehicle_ids)
+        print(timings(f"availability, whole community ({size} veh.)", res["community"]))
+        print(timings("  simple ORM search, same questions", res["community_simple"]))
+        print(ratio(res["community_simple"], res["community"]))
+        print(timings("create + confirm one booking", bench_confirm(env, community)))
+
+        answers, wall, confirmed = bench_race(env, community, args)
+        won = [a for a in answers if a[0]]
+        kinds = {}
+        for _ok, name, message, _t in answers:
+            if name:
+                kinds[(name, message)] = kinds.get((name, message), 0) + 1
+        print(
+            f"\n{RACERS} concurrent confirmations of one slot, 4 workers: {len(won)} won, "
+            f"{confirmed} confirmed in the database, wall {wall:.2f} s, "
+            f"p95 answer {percentile([a[3] for a in answers], 0.95) * 1000:.0f} ms"
+        )
+        for (name, message), count in sorted(kinds.items(), key=lambda kv: -kv[1]):
+            print(f"  {count:3d} x {name}: {message}")
+        if len(won) != 1 or confirmed != 1:
+            sys.exit("the race must have exactly one winner")
+    finally:
+        env.cr.close()
+
+
+if __name__ == "__main__":
+    main()
