@@ -40,6 +40,9 @@ def parse_args():
     parser.add_argument("--bookings", type=int, default=5_000_000)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--reset", action="store_true")
+    parser.add_argument(
+        "--skip-availability", action="store_true", help="only the confirmation and the race"
+    )
     return parser.parse_args()
 
 
@@ -289,22 +292,23 @@ def bench_availability(env, community, args):
 
 
 def bench_confirm(env, community, samples=50):
-    """Create and confirm one booking on a free slot far ahead, rolled back each time."""
+    """Create and confirm one booking on a free vehicle and slot, rolled back each time."""
     rng = random.Random(7)
-    vehicles = env["fleet.vehicle"].search(
-        [("carshare_community_ids", "in", community.id)], limit=500
-    )
     drivers = racers(community)
-    start0 = datetime.utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=85)
+    now = datetime.utcnow().replace(minute=0, second=0, microsecond=0)
     seconds = []
-    for i in range(samples):
-        start = start0 + timedelta(hours=rng.randrange(0, 48))
+    while len(seconds) < samples:
+        start = now + timedelta(days=rng.randrange(2, 80), hours=rng.randrange(0, 24))
+        end = start + timedelta(hours=2)
+        free = simple_available(env, start, end, rng.choice(community.station_ids), community)
+        if not free:
+            continue
         vals = {
-            "vehicle_id": rng.choice(vehicles).id,
-            "partner_id": drivers[i % len(drivers)].id,
+            "vehicle_id": free[0].id,
+            "partner_id": drivers[len(seconds) % len(drivers)].id,
             "community_id": community.id,
             "date_start": start,
-            "date_end": start + timedelta(hours=2),
+            "date_end": end,
             "usage": "perso",
         }
         with env.cr.savepoint(flush=False) as savepoint:
@@ -433,6 +437,17 @@ def bench_race(env, community, args):
     return answers, wall, confirmed
 
 
+def report_availability(env, community, args):
+    res = bench_availability(env, community, args)
+    print(timings("availability, one station (10 vehicles)", res["station"]))
+    print(timings("  simple ORM search, same questions", res["station_simple"]))
+    print(ratio(res["station_simple"], res["station"]))
+    size = len(community.vehicle_ids)
+    print(timings(f"availability, whole community ({size} veh.)", res["community"]))
+    print(timings("  simple ORM search, same questions", res["community_simple"]))
+    print(ratio(res["community_simple"], res["community"]))
+
+
 def main():
     args = parse_args()
     ensure_database(args)
@@ -446,14 +461,8 @@ def main():
         total, active = env.cr.fetchone()
         print(f"bookings in the table: {total} ({active} confirmed ahead)\n")
 
-        res = bench_availability(env, community, args)
-        print(timings("availability, one station (10 vehicles)", res["station"]))
-        print(timings("  simple ORM search, same questions", res["station_simple"]))
-        print(ratio(res["station_simple"], res["station"]))
-        size = len(community.vehicle_ids)
-        print(timings(f"availability, whole community ({size} veh.)", res["community"]))
-        print(timings("  simple ORM search, same questions", res["community_simple"]))
-        print(ratio(res["community_simple"], res["community"]))
+        if not args.skip_availability:
+            report_availability(env, community, args)
         print(timings("create + confirm one booking", bench_confirm(env, community)))
 
         answers, wall, confirmed = bench_race(env, community, args)

@@ -119,4 +119,4 @@ setup_all() {
     ensure_venv
 }
 
-CARSHARE_ADDONS="carshare_fleet,carshare_booking,carshare_billing,carshare_iot,carshare_portal"
+CARSHARE_ADDONS="carshare_fleet,carshare_booking,carshare_billing,carshare_iot,carshare_portal,carshare_neighbours"

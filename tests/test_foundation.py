@@ -14,6 +14,7 @@ CARSHARE_ADDONS = [
     "carshare_billing",
     "carshare_iot",
     "carshare_portal",
+    "carshare_neighbours",
 ]
 
 

@@ -1,5 +1,6 @@
 """Each carshare addon installs alone, with only its own dependencies, demo data included."""
 
+import concurrent.futures
 import subprocess
 import uuid
 
@@ -18,17 +19,15 @@ CARSHARE_CLOSURE = {
         "carshare_billing",
         "carshare_portal",
     },
+    "carshare_neighbours": {"carshare_fleet", "carshare_booking", "carshare_neighbours"},
 }
+# two installs at a time: the machines have two cores
+PARALLEL = 2
 
 
-def _psql(db, sql):
-    return subprocess.run(
-        ["psql", "-d", db, "-tAc", sql], capture_output=True, text=True, check=True
-    ).stdout.split()
-
-
-@pytest.mark.parametrize("addon", CARSHARE_ADDONS)
-def test_addon_installs_alone(addon, odoo_conf):
+def _install_alone(addon, odoo_conf):
+    """Install the addon into a database of its own; return its exit code, the end of its log,
+    its ERROR lines and the carshare addons then installed."""
     db = f"carshare_alone_{addon}_{uuid.uuid4().hex[:6]}"
     try:
         result = subprocess.run(
@@ -49,15 +48,38 @@ def test_addon_installs_alone(addon, odoo_conf):
             check=False,
         )
         errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
-        assert result.returncode == 0, result.stderr[-3000:]
-        assert not errors, "\n".join(errors)
-        installed = set(
-            _psql(
+        installed = subprocess.run(
+            [
+                "psql",
+                "-d",
                 db,
+                "-tAc",
                 "SELECT name FROM ir_module_module WHERE state = 'installed' "
                 "AND name LIKE 'carshare\\_%'",
-            )
-        )
-        assert installed == CARSHARE_CLOSURE[addon]
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.split()
+        return result.returncode, result.stderr[-3000:], errors, set(installed)
     finally:
-        subprocess.run(["dropdb", "--if-exists", db], check=False)
+        subprocess.run(["dropdb", "--if-exists", db], check=False, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def installs(odoo_conf):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        futures = {a: pool.submit(_install_alone, a, odoo_conf) for a in CARSHARE_ADDONS}
+        return {addon: future.result() for addon, future in futures.items()}
+
+
+def test_closure_covers_every_addon():
+    assert set(CARSHARE_CLOSURE) == set(CARSHARE_ADDONS)
+
+
+@pytest.mark.parametrize("addon", CARSHARE_ADDONS)
+def test_addon_installs_alone(addon, installs):
+    returncode, log_tail, errors, installed = installs[addon]
+    assert returncode == 0, log_tail
+    assert not errors, "\n".join(errors)
+    assert installed == CARSHARE_CLOSURE[addon]
