@@ -1,0 +1,8 @@
+from . import (
+    carshare_booking,
+    carshare_booking_report,
+    carshare_community,
+    carshare_inspection,
+    fleet_vehicle,
+    res_partner,
+)

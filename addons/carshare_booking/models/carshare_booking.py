@@ -1,0 +1,1168 @@
+import secrets
+from contextlib import contextmanager
+from datetime import timedelta
+
+import psycopg2
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, format_datetime, format_duration, mute_logger
+
+ACTIVE_STATES = ("confirmed", "ongoing")
+OVERLAP_CONSTRAINT = "carshare_booking_vehicle_no_overlap"
+# Writing these may make two active bookings of a vehicle overlap.
+RANGE_FIELDS = {"state", "vehicle_id", "date_start", "date_end", "buffer_minutes"}
+SLOT_FIELDS = {"vehicle_id", "date_start", "date_end"}
+AVAILABILITY_VEHICLE_FIELDS = [
+    "id",
+    "name",
+    "carshare_station_id",
+    "carshare_state",
+    "carshare_category",
+    "carshare_range_km",
+]
+
+
+class CarshareBooking(models.Model):
+    _name = "carshare.booking"
+    _description = "Carsharing Booking"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/", index="trigram"
+    )
+    vehicle_id = fields.Many2one(
+        "fleet.vehicle",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        ondelete="restrict",
+        domain="[('carshare_shared', '=', True), ('carshare_community_ids', 'in', community_id)]",
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Driver",
+        required=True,
+        index=True,
+        tracking=True,
+        ondelete="restrict",
+    )
+    community_id = fields.Many2one(
+        "carshare.community",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        ondelete="restrict",
+    )
+    company_id = fields.Many2one(
+        related="community_id.company_id", store=True, index=True, precompute=True
+    )
+    station_id = fields.Many2one(
+        "carshare.station",
+        compute="_compute_station_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        help="Where the vehicle is picked up and returned; by default the vehicle's station.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Manager",
+        compute="_compute_user_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="Told about late returns and transfers; by default the community's responsible, "
+        "else the user who made the booking.",
+    )
+    date_start = fields.Datetime(string="Start", required=True, tracking=True)
+    date_end = fields.Datetime(string="End", required=True, tracking=True)
+    duration_hours = fields.Float(
+        string="Booked Hours", compute="_compute_duration_hours", store=True, aggregator="sum"
+    )
+    buffer_minutes = fields.Integer(
+        string="Buffer (minutes)",
+        compute="_compute_buffer_minutes",
+        store=True,
+        precompute=True,
+        help="Kept free after the booking, copied from the community when booking.",
+    )
+    usage = fields.Selection(
+        [("pro", "Professional"), ("perso", "Personal")],
+        required=True,
+        default="perso",
+        tracking=True,
+        help="Professional use is billed to the employer, personal use to the driver.",
+    )
+    employer_id = fields.Many2one(
+        "res.partner",
+        compute="_compute_employer_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        domain=[("is_company", "=", True)],
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("confirmed", "Confirmed"),
+            ("ongoing", "Ongoing"),
+            ("done", "Done"),
+            ("cancelled", "Cancelled"),
+            ("no_show", "No-Show"),
+        ],
+        required=True,
+        default="draft",
+        index=True,
+        tracking=True,
+        copy=False,
+    )
+    access_code = fields.Char(
+        readonly=True, copy=False, help="Typed on the key box or the vehicle to open it."
+    )
+    access_valid_from = fields.Datetime(
+        compute="_compute_access_validity", store=True, precompute=True
+    )
+    access_valid_until = fields.Datetime(
+        compute="_compute_access_validity", store=True, precompute=True
+    )
+    date_pickup = fields.Datetime(string="Picked Up On", readonly=True, copy=False)
+    date_return = fields.Datetime(string="Returned On", readonly=True, copy=False)
+    odometer_start = fields.Float(copy=False)
+    odometer_end = fields.Float(copy=False)
+    distance_km = fields.Float(
+        string="Distance (km)", compute="_compute_distance_km", store=True, aggregator="sum"
+    )
+    energy_start = fields.Float(string="Energy at Pick-Up (%)", copy=False)
+    energy_end = fields.Float(string="Energy at Return (%)", copy=False)
+    energy_used = fields.Float(
+        string="Energy Used (%)", compute="_compute_energy_used", store=True, aggregator="sum"
+    )
+    expected_km = fields.Integer(
+        string="Expected Distance (km)",
+        compute="_compute_expected_km",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Estimated from the duration and the community's expected kilometres per hour; "
+        "a vehicle whose remaining range is shorter is swapped before the start.",
+    )
+    late_minutes = fields.Integer(
+        string="Late (minutes)",
+        readonly=True,
+        copy=False,
+        aggregator="sum",
+        help="Minutes after the booked end, counted once the grace period is exceeded.",
+    )
+    inspection_ids = fields.One2many("carshare.inspection", "booking_id", string="Inspections")
+    inspection_count = fields.Integer(compute="_compute_inspection_count")
+    transfer_reason = fields.Selection(
+        [
+            ("late", "Previous booking late"),
+            ("maintenance", "Vehicle in maintenance"),
+            ("battery", "Not charged enough"),
+            ("manual", "Moved by a manager"),
+        ],
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    transferred_from_vehicle_id = fields.Many2one(
+        "fleet.vehicle", string="Transferred From", readonly=True, copy=False, tracking=True
+    )
+    reminder_start_sent = fields.Boolean(readonly=True, copy=False)
+    reminder_end_sent = fields.Boolean(readonly=True, copy=False)
+    late_notified = fields.Boolean(readonly=True, copy=False)
+
+    # -- computes --------------------------------------------------------------------------------
+
+    @api.depends("vehicle_id")
+    def _compute_station_id(self):
+        for booking in self:
+            booking.station_id = booking.vehicle_id.carshare_station_id
+
+    @api.depends("community_id")
+    def _compute_user_id(self):
+        for booking in self:
+            booking.user_id = booking.community_id.user_id or booking.user_id or self.env.user
+
+    @api.depends("date_start", "date_end")
+    def _compute_duration_hours(self):
+        for booking in self:
+            booking.duration_hours = booking._hours_between(booking.date_start, booking.date_end)
+
+    @api.depends("community_id")
+    def _compute_buffer_minutes(self):
+        for booking in self:
+            booking.buffer_minutes = booking.community_id.buffer_minutes
+
+    @api.depends("partner_id", "community_id", "usage")
+    def _compute_employer_id(self):
+        for booking in self:
+            if booking.usage == "pro":
+                booking.employer_id = booking._membership().employer_id or booking.employer_id
+            else:
+                booking.employer_id = False
+
+    @api.depends("date_start", "date_end", "community_id")
+    def _compute_access_validity(self):
+        for booking in self:
+            community = booking.community_id
+            booking.access_valid_from = booking.date_start and booking.date_start - timedelta(
+                minutes=community.access_lead_minutes
+            )
+            booking.access_valid_until = booking.date_end and booking.date_end + timedelta(
+                minutes=community.grace_minutes
+            )
+
+    @api.depends("odometer_start", "odometer_end")
+    def _compute_distance_km(self):
+        for booking in self:
+            booking.distance_km = max(booking.odometer_end - booking.odometer_start, 0.0)
+
+    @api.depends("energy_start", "energy_end", "state")
+    def _compute_energy_used(self):
+        for booking in self:
+            booking.energy_used = (
+                booking.energy_start - booking.energy_end if booking.state == "done" else 0.0
+            )
+
+    @api.depends("date_start", "date_end", "community_id")
+    def _compute_expected_km(self):
+        for booking in self:
+            booking.expected_km = round(
+                booking.duration_hours * booking.community_id.expected_km_per_hour
+            )
+
+    def _compute_inspection_count(self):
+        counts = dict(
+            self.env["carshare.inspection"]._read_group(
+                [("booking_id", "in", self.ids)], ["booking_id"], ["__count"]
+            )
+        )
+        for booking in self:
+            booking.inspection_count = counts.get(booking, 0)
+
+    # -- database guard --------------------------------------------------------------------------
+
+    def init(self):
+        """Keep active bookings of a vehicle from overlapping, buffer included, in PostgreSQL."""
+        cr = self.env.cr
+        cr.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        # GREATEST keeps the range valid until the ORM refuses an end before the start.
+        cr.execute(
+            """
+            ALTER TABLE carshare_booking ADD COLUMN IF NOT EXISTS blocked_range tsrange
+                GENERATED ALWAYS AS (tsrange(
+                    date_start,
+                    GREATEST(date_start,
+                             date_end + COALESCE(buffer_minutes, 0) * interval '1 minute'),
+                    '[)')) STORED
+            """
+        )
+        cr.execute("SELECT 1 FROM pg_constraint WHERE conname = %s", [OVERLAP_CONSTRAINT])
+        if not cr.fetchone():
+            cr.execute(
+                SQL(
+                    """
+                    ALTER TABLE carshare_booking ADD CONSTRAINT %s
+                        EXCLUDE USING gist (vehicle_id WITH =, blocked_range WITH &&)
+                        WHERE (state IN ('confirmed', 'ongoing'))
+                    """,
+                    SQL.identifier(OVERLAP_CONSTRAINT),
+                )
+            )
+        # Availability looks up the bookings of many vehicles by time alone.
+        cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS carshare_booking_active_range_idx
+                ON carshare_booking USING gist (blocked_range)
+                WHERE state IN ('confirmed', 'ongoing')
+            """
+        )
+        cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS carshare_booking_active_code_uniq
+                ON carshare_booking (station_id, access_code)
+                WHERE state IN ('confirmed', 'ongoing')
+            """
+        )
+
+    @contextmanager
+    def _guard_overlap(self):
+        """Turn the exclusion constraint's refusal into a message the driver understands."""
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                yield
+        except psycopg2.errors.ExclusionViolation as error:
+            if error.diag.constraint_name != OVERLAP_CONSTRAINT:
+                raise
+            raise ValidationError(self._unavailable_message()) from None
+
+    def _unavailable_message(self):
+        return self.env._("This vehicle is no longer available for this slot.")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("carshare.booking") or "/"
+        with self._guard_overlap():
+            return super().create(vals_list)
+
+    def write(self, vals):
+        if RANGE_FIELDS.isdisjoint(vals):
+            return super().write(vals)
+        with self._guard_overlap():
+            result = super().write(vals)
+            if not SLOT_FIELDS.isdisjoint(vals):
+                self.filtered(lambda b: b.state in ACTIVE_STATES)._check_slot_rules()
+            return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_started(self):
+        if any(booking.state in ("confirmed", "ongoing", "done") for booking in self):
+            raise UserError(
+                self.env._("Cancel a booking instead of deleting it; finished ones stay on record.")
+            )
+
+    # -- rules -----------------------------------------------------------------------------------
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for booking in self:
+            if booking.date_end <= booking.date_start:
+                raise ValidationError(self.env._("A booking must end after it starts."))
+
+    @api.constrains("usage", "employer_id")
+    def _check_employer(self):
+        for booking in self:
+            if booking.usage == "pro" and not booking.employer_id:
+                raise ValidationError(
+                    self.env._("A professional booking needs the employer to bill.")
+                )
+
+    @api.constrains("date_start", "date_end", "community_id")
+    def _check_loan_length(self):
+        for booking in self:
+            max_days = booking.community_id.max_loan_days
+            if max_days and booking.date_end - booking.date_start > timedelta(days=max_days):
+                raise ValidationError(
+                    self.env._("A loan cannot exceed %(days)s days.", days=max_days)
+                )
+
+    def _check_booking_rules(self):
+        """Every rule a new booking obeys; ``action_confirm`` enforces them."""
+        for booking in self:
+            booking._check_lead_time()
+            booking._check_driver()
+            booking._check_upcoming_limit()
+            booking._check_priority()
+        self._check_slot_rules()
+
+    def _check_slot_rules(self):
+        """Rules on the vehicle and the slot, also enforced when an active booking moves."""
+        for booking in self:
+            booking._check_duration()
+            booking._check_station_hours()
+            booking._check_vehicle()
+            booking._check_overlap()
+
+    def _check_duration(self):
+        community = self.community_id
+        if not community.min_duration <= self.duration_hours <= community.max_duration:
+            raise ValidationError(
+                self.env._(
+                    "A booking lasts between %(min)s and %(max)s hours (hh:mm).",
+                    min=format_duration(community.min_duration),
+                    max=format_duration(community.max_duration),
+                )
+            )
+
+    def _check_lead_time(self):
+        community = self.community_id
+        now = fields.Datetime.now()
+        if self.date_start < now:
+            raise ValidationError(self.env._("A booking cannot start in the past."))
+        if self.date_start < now + timedelta(minutes=community.min_lead_minutes):
+            raise ValidationError(
+                self.env._(
+                    "A booking must start at least %(minutes)s minutes from now.",
+                    minutes=community.min_lead_minutes,
+                )
+            )
+        horizon = now + timedelta(days=community.horizon_days)
+        if community.horizon_days and self.date_start > horizon:
+            raise ValidationError(
+                self.env._(
+                    "Bookings open %(days)s days ahead: choose a start before %(date)s.",
+                    days=community.horizon_days,
+                    date=self._format_dt(horizon),
+                )
+            )
+
+    def _check_station_hours(self):
+        station = self.station_id
+        if not station:
+            return
+        if station._is_closed_at(self.date_start):
+            raise ValidationError(
+                self.env._(
+                    "The station %(station)s is closed at the pick-up time (%(date)s).",
+                    station=station.name,
+                    date=self._format_dt(self.date_start),
+                )
+            )
+        if station._is_closed_at(self.date_end):
+            raise ValidationError(
+                self.env._(
+                    "The station %(station)s is closed at the return time (%(date)s).",
+                    station=station.name,
+                    date=self._format_dt(self.date_end),
+                )
+            )
+
+    def _check_driver(self):
+        reasons = self.partner_id._carshare_ineligibility_reasons(self.community_id, self.date_end)
+        if reasons:
+            raise ValidationError(
+                self.env._(
+                    "%(driver)s cannot book: %(reasons)s",
+                    driver=self.partner_id.name,
+                    reasons=" ".join(reasons),
+                )
+            )
+        if self._membership().state != "active":
+            raise ValidationError(
+                self.env._(
+                    "%(driver)s is not an active member of %(community)s.",
+                    driver=self.partner_id.name,
+                    community=self.community_id.name,
+                )
+            )
+
+    def _check_upcoming_limit(self):
+        limit = self.community_id.max_upcoming_bookings
+        if not limit:
+            return
+        upcoming = self.search_count(
+            [
+                ("id", "!=", self.id),
+                ("partner_id", "=", self.partner_id.id),
+                ("community_id", "=", self.community_id.id),
+                ("state", "in", ACTIVE_STATES),
+                ("date_end", ">", fields.Datetime.now()),
+            ]
+        )
+        if upcoming >= limit:
+            raise ValidationError(
+                self.env._(
+                    "You already have %(count)s upcoming bookings in %(community)s, the most "
+                    "allowed: wait until one ends or cancel one.",
+                    count=upcoming,
+                    community=self.community_id.name,
+                )
+            )
+
+    def _check_priority(self):
+        """Residents take office-hours slots only once the release delay has started."""
+        community = self.community_id
+        if self._membership().audience != "resident" or not self._in_priority_hours():
+            return
+        release = self.date_start - timedelta(hours=community.release_delay_hours)
+        if fields.Datetime.now() < release:
+            raise ValidationError(
+                self.env._(
+                    "This slot is within the agents' priority hours: residents may book it "
+                    "from %(date)s, if it is still free.",
+                    date=self._format_dt(release),
+                )
+            )
+
+    def _in_priority_hours(self):
+        calendar = self.community_id.priority_calendar_id
+        if not calendar:
+            return False
+        start = pytz.utc.localize(self.date_start)
+        end = pytz.utc.localize(self.date_end)
+        intervals = calendar._work_intervals_batch(start, end)[False]
+        return any(begin < stop for begin, stop, _attendance in intervals)
+
+    def _check_vehicle(self):
+        vehicle = self.vehicle_id
+        if not vehicle.carshare_shared:
+            raise ValidationError(
+                self.env._("%(vehicle)s is not shared.", vehicle=vehicle.display_name)
+            )
+        if self.community_id not in vehicle.carshare_community_ids:
+            raise ValidationError(
+                self.env._(
+                    "%(vehicle)s is not available to %(community)s.",
+                    vehicle=vehicle.display_name,
+                    community=self.community_id.name,
+                )
+            )
+        if vehicle.carshare_state in ("maintenance", "out_of_service") or (
+            vehicle._carshare_maintenance_overlaps(self.date_start, self.date_end)
+        ):
+            raise ValidationError(
+                self.env._(
+                    "%(vehicle)s is in maintenance during this slot.",
+                    vehicle=vehicle.display_name,
+                )
+            )
+
+    def _check_overlap(self):
+        """Friendly early check; the exclusion constraint is the real guard against races."""
+        self.flush_model(RANGE_FIELDS)
+        end = self.date_end + timedelta(minutes=self.buffer_minutes)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT 1 FROM carshare_booking
+                 WHERE vehicle_id = %s AND id != %s AND state IN %s
+                   AND blocked_range && tsrange(%s, %s, '[)')
+                 LIMIT 1
+                """,
+                self.vehicle_id.id,
+                self.id or 0,
+                ACTIVE_STATES,
+                self.date_start,
+                end,
+            )
+        )
+        if self.env.cr.fetchone():
+            raise ValidationError(self._unavailable_message())
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def action_confirm(self):
+        for booking in self:
+            if booking.state != "draft":
+                raise UserError(
+                    self.env._("Booking %(booking)s is not a draft.", booking=booking.name)
+                )
+            booking._check_booking_rules()
+            booking.write({"state": "confirmed", "access_code": booking._new_access_code()})
+            booking._notify_driver("carshare_booking.mail_template_booking_confirmed")
+            booking._notify_driver_sms(booking._confirmation_sms())
+        return True
+
+    def _new_access_code(self):
+        """A random code of the community's length, unique among the station's active bookings."""
+        digits = self.community_id.access_code_digits
+        taken = set(
+            self.search(
+                [
+                    ("id", "!=", self.id),
+                    ("station_id", "=", self.station_id.id),
+                    ("state", "in", ACTIVE_STATES),
+                ]
+            ).mapped("access_code")
+        )
+        while True:
+            code = str(secrets.randbelow(10**digits)).zfill(digits)
+            if code not in taken:
+                return code
+
+    def action_start(self, odometer=None, energy=None):
+        """Pick-up, by the key box, the vehicle or a desk agent.
+
+        The readings default to the vehicle's.
+        """
+        self.ensure_one()
+        if self.state != "confirmed":
+            raise UserError(
+                self.env._(
+                    "Only a confirmed booking can be picked up (%(booking)s).", booking=self.name
+                )
+            )
+        now = fields.Datetime.now()
+        if now < self.access_valid_from:
+            raise UserError(
+                self.env._(
+                    "The vehicle can be picked up from %(date)s.",
+                    date=self._format_dt(self.access_valid_from),
+                )
+            )
+        vehicle = self.vehicle_id
+        self.write(
+            {
+                "state": "ongoing",
+                "date_pickup": now,
+                "odometer_start": vehicle.odometer if odometer is None else odometer,
+                "energy_start": vehicle.carshare_battery_level if energy is None else energy,
+            }
+        )
+        vehicle.carshare_state = "in_use"
+        return True
+
+    def action_return(self, odometer=None, energy=None):
+        """Return, recording the readings and the check-in report; releases the vehicle."""
+        self.ensure_one()
+        if self.state != "ongoing":
+            raise UserError(
+                self.env._(
+                    "Only an ongoing booking can be returned (%(booking)s).", booking=self.name
+                )
+            )
+        vehicle = self.vehicle_id
+        odometer = vehicle.odometer if odometer is None else odometer
+        if odometer < self.odometer_start:
+            raise ValidationError(
+                self.env._(
+                    "The odometer at return (%(end)s) cannot be lower than at pick-up (%(start)s).",
+                    end=odometer,
+                    start=self.odometer_start,
+                )
+            )
+        now = fields.Datetime.now()
+        self.write(
+            {
+                "state": "done",
+                "date_return": now,
+                "odometer_end": odometer,
+                "energy_end": vehicle.carshare_battery_level if energy is None else energy,
+                "late_minutes": self._late_minutes_at(now),
+            }
+        )
+        self._record_checkin()
+        if vehicle.carshare_state == "in_use":
+            vehicle.carshare_state = "available"
+        return True
+
+    def _late_minutes_at(self, moment):
+        late = moment - self.date_end
+        if late <= timedelta(minutes=self.community_id.grace_minutes):
+            return 0
+        return int(late.total_seconds() // 60)
+
+    def _record_checkin(self):
+        """Complete the driver's check-in report, or create it, and close it."""
+        report = self.inspection_ids.filtered(lambda i: i.kind == "checkin" and i.state == "draft")
+        values = {"odometer": self.odometer_end, "energy_level": self.energy_end}
+        if report:
+            report[:1].write(values)
+        else:
+            report = self.env["carshare.inspection"].create(
+                {
+                    **values,
+                    "kind": "checkin",
+                    "booking_id": self.id,
+                    "vehicle_id": self.vehicle_id.id,
+                    "partner_id": self.partner_id.id,
+                    "company_id": self.company_id.id,
+                }
+            )
+        report[:1].action_done()
+        # The odometer is computed from the readings without dependencies: read the new one.
+        self.vehicle_id.invalidate_recordset(["odometer"])
+
+    def action_cancel(self):
+        is_manager = self.env.user.has_group("carshare_fleet.group_carshare_manager")
+        now = fields.Datetime.now()
+        for booking in self:
+            if booking.state not in ("draft", *ACTIVE_STATES):
+                raise UserError(
+                    self.env._(
+                        "Booking %(booking)s can no longer be cancelled.", booking=booking.name
+                    )
+                )
+            started = booking.state == "ongoing" or booking.date_start <= now
+            if started and not is_manager:
+                raise UserError(
+                    self.env._(
+                        "Booking %(booking)s has started and can no longer be cancelled; "
+                        "contact the fleet manager.",
+                        booking=booking.name,
+                    )
+                )
+            was_active = booking.state in ACTIVE_STATES
+            if booking.state == "ongoing" and booking.vehicle_id.carshare_state == "in_use":
+                booking.vehicle_id.carshare_state = "available"
+            booking.state = "cancelled"
+            if was_active:
+                booking._notify_driver("carshare_booking.mail_template_booking_cancelled")
+        return True
+
+    # -- notifications ---------------------------------------------------------------------------
+
+    def _notify_driver(self, template_xmlid):
+        template = self.env.ref(template_xmlid)
+        for booking in self:
+            booking.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+
+    def _notify_driver_sms(self, body):
+        """Text the driver where the community asks for it and the ``sms`` module is installed.
+
+        Override to use another gateway.
+        """
+        if "sms.sms" not in self.env:
+            return
+        for booking in self:
+            partner = booking.partner_id
+            if booking.community_id.notify_by_sms and (partner.mobile or partner.phone):
+                booking._message_sms(body, partner_ids=partner.ids)
+
+    def _confirmation_sms(self):
+        driver = self.with_context(lang=self.partner_id.lang)
+        return driver.env._(
+            "%(booking)s: %(vehicle)s at %(station)s, %(start)s - %(end)s. Access code %(code)s.",
+            booking=self.name,
+            vehicle=self.vehicle_id.display_name,
+            station=self.station_id.name,
+            start=driver._format_dt(self.date_start),
+            end=driver._format_dt(self.date_end),
+            code=self.access_code,
+        )
+
+    # -- crons -----------------------------------------------------------------------------------
+
+    @api.model
+    def _cron_detect_no_shows(self):
+        """Release the vehicle of confirmed bookings not picked up within the grace period."""
+        now = fields.Datetime.now()
+        missed = self.search([("state", "=", "confirmed"), ("date_start", "<", now)]).filtered(
+            lambda b: now > b.date_start + timedelta(minutes=b.community_id.grace_minutes)
+        )
+        missed.write({"state": "no_show"})
+        missed._notify_driver("carshare_booking.mail_template_booking_no_show")
+
+    @api.model
+    def _cron_detect_late_returns(self):
+        """Record the lateness of vehicles not back after the grace period and tell people once."""
+        now = fields.Datetime.now()
+        late = self.search([("state", "=", "ongoing"), ("date_end", "<", now)]).filtered(
+            lambda b: b._late_minutes_at(now)
+        )
+        for booking in late:
+            booking.late_minutes = booking._late_minutes_at(now)
+        late.filtered(lambda b: not b.late_notified)._notify_late_return()
+
+    def _notify_late_return(self):
+        self._notify_driver("carshare_booking.mail_template_booking_late")
+        for booking in self:
+            booking.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=booking.user_id.id,
+                summary=self.env._("Vehicle not returned"),
+                note=self.env._(
+                    "%(driver)s has not returned %(vehicle)s, due back at %(date)s.",
+                    driver=booking.partner_id.name,
+                    vehicle=booking.vehicle_id.display_name,
+                    date=booking._format_dt(booking.date_end),
+                ),
+            )
+        self.write({"late_notified": True})
+
+    @api.model
+    def _cron_send_reminders(self):
+        now = fields.Datetime.now()
+        before_start = self._max_community_value("reminder_start_minutes")
+        starting = self.search(
+            [
+                ("state", "=", "confirmed"),
+                ("reminder_start_sent", "=", False),
+                ("date_start", ">", now),
+                ("date_start", "<=", now + timedelta(minutes=before_start)),
+            ]
+        ).filtered(
+            lambda b: b.date_start - timedelta(minutes=b.community_id.reminder_start_minutes) <= now
+        )
+        starting._notify_driver("carshare_booking.mail_template_booking_reminder_start")
+        starting.write({"reminder_start_sent": True})
+        before_end = self._max_community_value("reminder_end_minutes")
+        ending = self.search(
+            [
+                ("state", "=", "ongoing"),
+                ("reminder_end_sent", "=", False),
+                ("date_end", ">", now),
+                ("date_end", "<=", now + timedelta(minutes=before_end)),
+            ]
+        ).filtered(
+            lambda b: b.date_end - timedelta(minutes=b.community_id.reminder_end_minutes) <= now
+        )
+        ending._notify_driver("carshare_booking.mail_template_booking_reminder_end")
+        ending.write({"reminder_end_sent": True})
+
+    @api.model
+    def _max_community_value(self, field_name):
+        communities = self.env["carshare.community"].with_context(active_test=False)
+        return communities._read_group([], aggregates=[f"{field_name}:max"])[0][0] or 0
+
+    # -- automatic transfer ----------------------------------------------------------------------
+
+    @api.model
+    def _cron_transfer_bookings(self):
+        """Move upcoming bookings whose vehicle will not be ready; else ask the manager."""
+        now = fields.Datetime.now()
+        lead = self._max_community_value("transfer_lead_hours")
+        upcoming = self.search(
+            [("state", "=", "confirmed"), ("date_start", "<=", now + timedelta(hours=lead))],
+            order="date_start, id",
+        ).filtered(lambda b: b._in_transfer_window(now))
+        for booking in upcoming:
+            reason = booking._transfer_reason()
+            if reason and not booking._transfer(reason):
+                booking._request_manual_transfer(reason)
+
+    def _in_transfer_window(self, now):
+        community = self.community_id
+        return (
+            self.date_start - timedelta(hours=community.transfer_lead_hours)
+            <= now
+            <= self.date_start + timedelta(minutes=community.grace_minutes)
+        )
+
+    def _transfer_reason(self):
+        """Why the booked vehicle will not be ready, or False."""
+        vehicle = self.vehicle_id
+        if vehicle.carshare_state in ("maintenance", "out_of_service") or (
+            vehicle._carshare_maintenance_overlaps(self.date_start, self.date_end)
+        ):
+            return "maintenance"
+        if self._previous_booking_late():
+            return "late"
+        if not self._has_enough_range(vehicle):
+            return "battery"
+        return False
+
+    def _previous_booking_late(self):
+        """The vehicle is still out with an earlier driver, past their end and grace period."""
+        now = fields.Datetime.now()
+        return any(
+            booking._late_minutes_at(now)
+            for booking in self.search(
+                [
+                    ("id", "!=", self.id),
+                    ("vehicle_id", "=", self.vehicle_id.id),
+                    ("state", "=", "ongoing"),
+                    ("date_end", "<", now),
+                ]
+            )
+        )
+
+    def _has_enough_range(self, vehicle):
+        return vehicle.carshare_range_km >= self.expected_km
+
+    def _transfer(self, reason):
+        """Move the booking to a free vehicle of the same category; False when there is none."""
+        self.ensure_one()
+        vehicle = self._transfer_candidate()
+        if not vehicle:
+            return False
+        old_vehicle = self.vehicle_id
+        values = {
+            "vehicle_id": vehicle.id,
+            "station_id": vehicle.carshare_station_id.id,
+            "transferred_from_vehicle_id": old_vehicle.id,
+            "transfer_reason": reason,
+        }
+        if vehicle.carshare_station_id != self.station_id:
+            values["access_code"] = False
+        self.write(values)
+        if not self.access_code:
+            self.access_code = self._new_access_code()
+        self._notify_transfer(old_vehicle)
+        return True
+
+    def _transfer_candidate(self):
+        """The free vehicle with most range, at the same station first, then in the community."""
+        category = self.vehicle_id.carshare_category
+        for station in (self.station_id, None):
+            availability = self._carshare_available_vehicles(
+                self.date_start, self.date_end, station, self.community_id, category
+            )
+            free = self.env["fleet.vehicle"].browse(
+                [row["vehicle_id"] for row in availability if row["free"]]
+            )
+            free = (free - self.vehicle_id).filtered(self._has_enough_range)
+            if free:
+                return free.sorted(lambda v: v.carshare_range_km, reverse=True)[0]
+        return self.env["fleet.vehicle"]
+
+    def _notify_transfer(self, old_vehicle):
+        driver = self.with_context(lang=self.partner_id.lang)
+        reason = dict(driver._fields["transfer_reason"]._description_selection(driver.env))
+        body = driver.env._(
+            "Your booking %(booking)s moves from %(old)s to %(new)s (%(reason)s). "
+            "Pick it up at %(station)s with the access code %(code)s.",
+            booking=self.name,
+            old=old_vehicle.display_name,
+            new=self.vehicle_id.display_name,
+            reason=reason[self.transfer_reason],
+            station=self.station_id.name,
+            code=self.access_code,
+        )
+        self.message_post(
+            body=body, partner_ids=self.partner_id.ids, subtype_xmlid="mail.mt_comment"
+        )
+        self._notify_driver_sms(body)
+
+    def _request_manual_transfer(self, reason):
+        activity_xmlid = "carshare_booking.mail_activity_type_vehicle_transfer"
+        activity_type = self.env.ref(activity_xmlid)
+        if self.activity_ids.filtered(lambda a: a.activity_type_id == activity_type):
+            return
+        reasons = dict(self._fields["transfer_reason"]._description_selection(self.env))
+        self.activity_schedule(
+            activity_xmlid,
+            user_id=self.user_id.id,
+            note=self.env._(
+                "%(vehicle)s will not be ready (%(reason)s) and no other vehicle of its category "
+                "is free: find a vehicle or tell the driver.",
+                vehicle=self.vehicle_id.display_name,
+                reason=reasons[reason],
+            ),
+        )
+
+    def action_transfer(self):
+        """Managers: move the booking now, for the detected reason or their own."""
+        for booking in self:
+            if booking.state != "confirmed":
+                raise UserError(self.env._("Only a confirmed booking can move to another vehicle."))
+            if not booking._transfer(booking._transfer_reason() or "manual"):
+                raise UserError(
+                    self.env._(
+                        "No other vehicle of this category is free for booking %(booking)s.",
+                        booking=booking.name,
+                    )
+                )
+        return True
+
+    # -- availability ----------------------------------------------------------------------------
+
+    @api.model
+    def carshare_available_vehicles(
+        self, date_start, date_end, station_id=None, community_id=None, category=None
+    ):
+        """JSON-RPC entry point of ``_carshare_available_vehicles``, for any booking user."""
+        self.check_access("read")
+        return self._carshare_available_vehicles(
+            date_start,
+            date_end,
+            self.env["carshare.station"].browse(station_id),
+            self.env["carshare.community"].browse(community_id),
+            category,
+        )
+
+    @api.model
+    def _carshare_available_vehicles(
+        self,
+        date_start,
+        date_end,
+        station=None,
+        community=None,
+        category=None,
+        next_free_within=24,
+    ):
+        """Which shared vehicles are free from ``date_start`` to ``date_end`` (naive UTC).
+
+        Returns a list of dicts, free vehicles first: ``vehicle_id``, ``name``, ``station_id``,
+        ``category``, ``range_km``, ``free``, ``reason`` (why not, translated) and ``next_free``
+        (when a booking of the same length could start, as a string; False when unknown or
+        not within ``next_free_within`` hours after the requested end).
+        The buffer is the community's; without a community none is counted.
+        """
+        start = fields.Datetime.to_datetime(date_start)
+        end = fields.Datetime.to_datetime(date_end)
+        vehicles = self._candidate_vehicles(station, community, category)
+        vehicle_ids = [vehicle["id"] for vehicle in vehicles]
+        blocked_until = end + timedelta(minutes=community.buffer_minutes if community else 0)
+        search_until = blocked_until + timedelta(hours=next_free_within)
+        busy = self._busy_vehicles(vehicle_ids, start, blocked_until, search_until)
+        windows = (
+            self.env["fleet.vehicle"].browse(vehicle_ids)._carshare_maintenance_overlaps(start, end)
+        )
+        in_maintenance = set(windows.vehicle_id.ids)
+        closed_stations = self._closed_stations(vehicles, start, end)
+        rows = [
+            self._availability_row(vehicle, start, busy, in_maintenance, closed_stations)
+            for vehicle in vehicles
+        ]
+        return sorted(rows, key=lambda row: not row["free"])
+
+    @api.model
+    def _vehicle_domain(self, station, community, category):
+        domain = [("carshare_shared", "=", True)]
+        if station:
+            domain.append(("carshare_station_id", "=", station.id))
+        if community:
+            domain.append(("carshare_community_ids", "in", community.id))
+        if category:
+            domain.append(("carshare_category", "=", category))
+        return domain
+
+    @api.model
+    def _candidate_vehicles(self, station, community, category):
+        """The shared vehicles to consider, as dicts read in one query (record rules apply)."""
+        vehicles = self.env["fleet.vehicle"]
+        vehicles.flush_model(AVAILABILITY_VEHICLE_FIELDS[1:])
+        query = vehicles._search(self._vehicle_domain(station, community, category))
+        self.env.cr.execute(
+            query.select(
+                *(SQL.identifier(query.table, name) for name in AVAILABILITY_VEHICLE_FIELDS)
+            )
+        )
+        return self.env.cr.dictfetchall()
+
+    @api.model
+    def _closed_stations(self, vehicles, start, end):
+        station_ids = {vehicle["carshare_station_id"] for vehicle in vehicles} - {None}
+        return {
+            station.id
+            for station in self.env["carshare.station"].browse(station_ids)
+            if station._is_closed_at(start) or station._is_closed_at(end)
+        }
+
+    @api.model
+    def _availability_row(self, vehicle, start, busy, in_maintenance, closed_stations):
+        reason, next_free = "", start
+        if vehicle["id"] in in_maintenance or vehicle["carshare_state"] in (
+            "maintenance",
+            "out_of_service",
+        ):
+            reason, next_free = self.env._("In maintenance."), False
+        elif vehicle["id"] in busy:
+            late, next_free = busy[vehicle["id"]]
+            if late:
+                reason = self.env._("Not back yet from the previous booking.")
+            else:
+                reason = self.env._("Already booked.")
+        elif vehicle["carshare_station_id"] in closed_stations:
+            reason = self.env._("The station is closed at the pick-up or return time.")
+            next_free = False
+        return {
+            "vehicle_id": vehicle["id"],
+            "name": vehicle["name"],
+            "station_id": vehicle["carshare_station_id"] or False,
+            "category": vehicle["carshare_category"],
+            "range_km": vehicle["carshare_range_km"] or 0,
+            "free": not reason,
+            "reason": reason,
+            "next_free": fields.Datetime.to_string(next_free) if next_free else False,
+        }
+
+    @api.model
+    def _busy_vehicles(self, vehicle_ids, start, blocked_until, search_until):
+        """{vehicle id: (late, next free start)} for the vehicles taken in [start, blocked_until).
+
+        One query on the range index. A booking still out after its end blocks its vehicle until
+        now plus its buffer. The next free start is the first end of a booking (buffer included)
+        followed by a gap as long as the requested slot, looked for until ``search_until``.
+        """
+        if not vehicle_ids:
+            return {}
+        self.flush_model(RANGE_FIELDS)
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH busy AS (
+                    SELECT vehicle_id, bool_or(state = 'ongoing' AND date_end < %(now)s) AS late
+                      FROM carshare_booking
+                     WHERE state IN ('confirmed', 'ongoing')
+                       AND vehicle_id = ANY(%(vehicle_ids)s)
+                       AND (blocked_range && tsrange(%(start)s, %(blocked_until)s, '[)')
+                            OR (state = 'ongoing' AND date_end < %(now)s
+                                AND %(now)s + buffer_minutes * interval '1 minute' > %(start)s))
+                     GROUP BY vehicle_id
+                ),
+                taken AS (
+                    SELECT b.vehicle_id, lower(b.blocked_range) AS busy_from,
+                           CASE WHEN b.state = 'ongoing' AND b.date_end < %(now)s
+                                THEN GREATEST(upper(b.blocked_range),
+                                              %(now)s + b.buffer_minutes * interval '1 minute')
+                                ELSE upper(b.blocked_range) END AS busy_to
+                      FROM carshare_booking b
+                      JOIN busy USING (vehicle_id)
+                     WHERE b.state IN ('confirmed', 'ongoing')
+                       AND (b.blocked_range && tsrange(%(start)s, %(search_until)s, '[)')
+                            OR (b.state = 'ongoing' AND b.date_end < %(now)s))
+                ),
+                gaps AS (
+                    SELECT vehicle_id,
+                           max(busy_to) OVER (PARTITION BY vehicle_id ORDER BY busy_from
+                                              ROWS UNBOUNDED PRECEDING) AS free_from,
+                           lead(busy_from) OVER (PARTITION BY vehicle_id ORDER BY busy_from)
+                               AS next_from
+                      FROM taken
+                )
+                SELECT busy.vehicle_id, busy.late,
+                       min(gaps.free_from) FILTER (
+                           WHERE gaps.free_from >= %(start)s
+                             AND gaps.free_from + %(needed)s
+                                 <= COALESCE(gaps.next_from, %(search_until)s))
+                  FROM busy
+                  JOIN gaps USING (vehicle_id)
+                 GROUP BY busy.vehicle_id, busy.late
+                """,
+                now=fields.Datetime.now(),
+                vehicle_ids=list(vehicle_ids),
+                start=start,
+                blocked_until=blocked_until,
+                search_until=search_until,
+                needed=blocked_until - start,
+            )
+        )
+        return {vehicle: (late, next_free) for vehicle, late, next_free in self.env.cr.fetchall()}
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _membership(self):
+        return self.env["carshare.membership"].search(
+            [("partner_id", "=", self.partner_id.id), ("community_id", "=", self.community_id.id)],
+            limit=1,
+        )
+
+    def _format_dt(self, value):
+        return format_datetime(self.env, value, tz=self.station_id.tz or False, dt_format="short")
+
+    @staticmethod
+    def _hours_between(start, end):
+        if not (start and end):
+            return 0.0
+        return (end - start).total_seconds() / 3600
+
+    @api.model
+    def _find_by_access_code(self, station, code, moment=None):
+        """The active booking of ``station`` whose ``code`` opens it at ``moment`` (default now).
+
+        For the key boxes and vehicles: an empty recordset means the code does not open. The code
+        of an ongoing booking keeps working until the vehicle is returned.
+        """
+        moment = moment or fields.Datetime.now()
+        return self.search(
+            [
+                ("station_id", "=", station.id),
+                ("access_code", "=", code),
+                ("state", "in", ACTIVE_STATES),
+                ("access_valid_from", "<=", moment),
+                "|",
+                ("state", "=", "ongoing"),
+                ("access_valid_until", ">=", moment),
+            ],
+            limit=1,
+        )
+
+    def action_view_inspections(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "carshare_fleet.action_carshare_inspection"
+        )
+        action["domain"] = [("booking_id", "=", self.id)]
+        action["context"] = {
+            "default_booking_id": self.id,
+            "default_vehicle_id": self.vehicle_id.id,
+            "default_partner_id": self.partner_id.id,
+        }
+        return action
