@@ -104,18 +104,18 @@ def odoo(odoo_conf, test_db, tmp_path_factory):
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 pytest.fail(f"Odoo exited early:\n{log_path.read_text()[-3000:]}")
             try:
-                if requests.get(f"{url}/web/health", timeout=2).status_code == 200:
+                if requests.get(f"{url}/web/health", timeout=10).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or workers still starting
                 pass
             time.sleep(0.5)
         else:
-            pytest.fail("Odoo did not answer on /web/health within 90 s")
+            pytest.fail("Odoo did not answer on /web/health within 180 s")
         yield OdooServer(url, test_db)
     finally:
         proc.terminate()
