@@ -1,0 +1,9 @@
+from . import (
+    carshare_booking,
+    carshare_iot_command,
+    carshare_iot_device,
+    carshare_iot_message,
+    carshare_station,
+    fleet_vehicle,
+    res_partner,
+)

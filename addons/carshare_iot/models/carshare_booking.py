@@ -1,0 +1,186 @@
+import re
+
+from odoo import api, fields, models
+
+from ..iotlib import protocol
+from .carshare_iot_device import ARM_TTL
+
+# Writing these may change what the devices must hold for a booking.
+IOT_FIELDS = {
+    "state",
+    "vehicle_id",
+    "station_id",
+    "access_code",
+    "date_start",
+    "date_end",
+    "community_id",
+    "partner_id",
+}
+GRANT_STATES = ("confirmed", "ongoing")
+# grant kind: (command giving it, command taking it back)
+GRANT_COMMANDS = {
+    "code": ("code.push", "code.revoke"),
+    "badge": ("badge.authorise", "badge.revoke"),
+}
+
+
+class CarshareBooking(models.Model):
+    _inherit = "carshare.booking"
+
+    pickup_latitude = fields.Float(digits=(10, 7), readonly=True, copy=False)
+    pickup_longitude = fields.Float(digits=(10, 7), readonly=True, copy=False)
+    return_latitude = fields.Float(digits=(10, 7), readonly=True, copy=False)
+    return_longitude = fields.Float(digits=(10, 7), readonly=True, copy=False)
+    iot_command_ids = fields.One2many(
+        "carshare.iot.command", "booking_id", string="Device Commands"
+    )
+    iot_command_count = fields.Integer(
+        string="Device Command Count", compute="_compute_iot_command_count"
+    )
+
+    def _compute_iot_command_count(self):
+        counts = dict(
+            self.env["carshare.iot.command"]._read_group(
+                [("booking_id", "in", self.ids)], ["booking_id"], ["__count"]
+            )
+        )
+        for booking in self:
+            booking.iot_command_count = counts.get(booking, 0)
+
+    # -- the outbox follows the booking, in the same transaction ---------------------------------
+    # action_confirm, action_cancel, the returns, no-shows and transfers (_transfer) all write
+    # the state, vehicle, station or code: write() is where every one of them passes.
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        bookings = super().create(vals_list)
+        for booking in bookings:
+            booking._iot_sync_grants({})
+            booking._iot_sync_immobiliser("draft")
+        return bookings
+
+    def write(self, vals):
+        if IOT_FIELDS.isdisjoint(vals):
+            return super().write(vals)
+        before = {booking.id: (booking.state, booking._iot_grants()) for booking in self}
+        result = super().write(vals)
+        for booking in self:
+            state, grants = before[booking.id]
+            booking._iot_sync_grants(grants)
+            booking._iot_sync_immobiliser(state)
+        return result
+
+    def _iot_devices(self):
+        return (
+            self.env["carshare.iot.device"]
+            .sudo()
+            .search(
+                [
+                    "|",
+                    ("station_id", "in", self.station_id.ids),
+                    ("vehicle_id", "in", self.vehicle_id.ids),
+                ]
+            )
+        )
+
+    def _iot_grants(self):
+        """{(device id, grant kind, code or badge): parameters} the devices hold for the booking."""
+        if self.state not in GRANT_STATES or not self.access_code:
+            return {}
+        window = {
+            "booking": self.name,
+            "valid_from": protocol.format_ts(self.access_valid_from),
+            "valid_until": protocol.format_ts(self.access_valid_until),
+        }
+        slot = self.vehicle_id.carshare_keybox_slot
+        badge = (self.partner_id.carshare_badge_uid or "").upper()
+        grants = {}
+        for device in self._iot_devices():
+            commands = protocol.KIND_COMMANDS[device.kind]
+            if "code.push" in commands:
+                params = {"code": self.access_code, **window}
+                if (
+                    device.kind == "keybox"
+                    and slot
+                    and re.fullmatch(protocol.SLOT.pattern.pattern, slot)
+                ):
+                    params["slot"] = slot
+                grants[(device.id, "code", self.access_code)] = params
+            if badge and "badge.authorise" in commands:
+                grants[(device.id, "badge", badge)] = {"badge": badge, **window}
+        return grants
+
+    def _iot_sync_grants(self, before, devices=None):
+        """Queue the pushes and revocations turning ``before`` into the current grants."""
+        after = self._iot_grants()
+        if devices is not None:
+            before = {key: v for key, v in before.items() if key[0] in devices.ids}
+            after = {key: v for key, v in after.items() if key[0] in devices.ids}
+        for key, params in before.items():
+            if key not in after:
+                self._iot_queue_grant(key, params, revoke=True)
+        for key, params in after.items():
+            if before.get(key) != params:
+                self._iot_queue_grant(key, params)
+
+    def _iot_queue_grant(self, key, params, revoke=False):
+        device_id, kind, value = key
+        until = protocol.parse_ts(params["valid_until"]).replace(tzinfo=None)
+        if revoke:
+            if until <= fields.Datetime.now():
+                return  # the device drops it by itself
+            params = {kind: value, "booking": params["booking"]}
+        self.env["carshare.iot.device"].sudo().browse(device_id)._queue_command(
+            GRANT_COMMANDS[kind][1 if revoke else 0],
+            params,
+            until,
+            booking=self,
+            supersede_key=f"{kind}:{self.id}:{value}",
+        )
+
+    def _iot_sync_immobiliser(self, old_state):
+        """The immobiliser stays armed outside a running booking."""
+        if (old_state == "ongoing") == (self.state == "ongoing"):
+            return
+        immobilisers = self._iot_devices().filtered(lambda d: d.kind == "immobiliser")
+        now = fields.Datetime.now()
+        if self.state == "ongoing":
+            ttl = immobilisers._command_ttl()
+            command, expires = "immobiliser.disarm", max(self.access_valid_until, now + ttl)
+        else:
+            command, expires = "immobiliser.arm", now + ARM_TTL
+        immobilisers._queue_command(
+            command, {"booking": self.name}, expires, booking=self, supersede_key="immobiliser"
+        )
+
+    # -- driven by the devices -------------------------------------------------------------------
+
+    def _iot_readings(self, odometer, energy):
+        """The device's readings, else the telematics box's last odometer."""
+        if odometer is None:
+            telematics = self._iot_devices().filtered(
+                lambda d: d.kind == "telematics" and d.telemetry_at and d.odometer
+            )
+            odometer = max(telematics.mapped("odometer"), default=None)
+        return {"odometer": odometer, "energy": energy}
+
+    def _iot_start(self, odometer=None, energy=None):
+        if self.state == "ongoing":
+            return self.env._("Booking %(booking)s already started.", booking=self.name)
+        self.action_start(**self._iot_readings(odometer, energy))
+        return self.env._("Booking %(booking)s started.", booking=self.name)
+
+    def _iot_return(self, odometer=None, energy=None):
+        if self.state == "confirmed":
+            # The pick-up was never heard of: the last known readings start the trip.
+            self.action_start()
+        self.action_return(**self._iot_readings(odometer, energy))
+        return self.env._("Booking %(booking)s returned.", booking=self.name)
+
+    def action_view_iot_commands(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "carshare_iot.action_carshare_iot_command"
+        )
+        action["domain"] = [("booking_id", "=", self.id)]
+        return action

@@ -1,0 +1,254 @@
+import logging
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..iotlib import protocol
+
+_logger = logging.getLogger(__name__)
+EXCERPT_CHARS = 512
+
+
+def log_refusal(topic, reason):
+    """Server log of a message refused before the database: its topic, never its content."""
+    _logger.warning("MQTT message refused on %r: %s", topic[:120], reason)
+
+
+class CarshareIotMessage(models.Model):
+    _name = "carshare.iot.message"
+    _description = "IoT Message Log"
+    _order = "id desc"
+    _rec_name = "message_id"
+
+    direction = fields.Selection(
+        [("in", "Received"), ("out", "Sent")], required=True, readonly=True, index=True
+    )
+    device_id = fields.Many2one(
+        "carshare.iot.device", readonly=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="device_id.company_id", store=True, index=True)
+    topic = fields.Char(readonly=True)
+    channel = fields.Selection(
+        [
+            ("cmd", "Command"),
+            ("ack", "Acknowledgement"),
+            ("event", "Event"),
+            ("telemetry", "Telemetry"),
+            ("status", "Status"),
+        ],
+        readonly=True,
+    )
+    message_type = fields.Char(string="Type", readonly=True)
+    message_id = fields.Char(string="Message ID", readonly=True, index=True)
+    dedup_key = fields.Char(
+        readonly=True, help="The message ID once accepted: a device message is processed once."
+    )
+    device_ts = fields.Datetime(string="Device Time", readonly=True)
+    state = fields.Selection(
+        [
+            ("processed", "Processed"),
+            ("duplicate", "Duplicate"),
+            ("rejected", "Rejected"),
+            ("failed", "Failed"),
+            ("sent", "Sent"),
+        ],
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    result = fields.Char(readonly=True)
+    excerpt = fields.Text(string="Payload Excerpt", readonly=True)
+    booking_id = fields.Many2one(
+        "carshare.booking", readonly=True, index="btree_not_null", ondelete="set null"
+    )
+    command_id = fields.Many2one(
+        "carshare.iot.command", readonly=True, index="btree_not_null", ondelete="set null"
+    )
+
+    _sql_constraints = [
+        (
+            "dedup_uniq",
+            "unique(device_id, dedup_key)",
+            "A device message is processed only once.",
+        ),
+    ]
+
+    # -- receiving (the bridge) ------------------------------------------------------------------
+
+    @api.model
+    def _receive(self, topic, payload):
+        """Validate, authenticate, deduplicate and apply one device message."""
+        try:
+            identifier, channel, message = protocol.parse_device_message(topic, payload)
+        except protocol.ProtocolError as error:
+            log_refusal(topic, error)
+            return self.browse()
+        return self._receive_message(topic, identifier, channel, message)
+
+    @api.model
+    def _receive_message(self, topic, identifier, channel, message):
+        """Apply a message that follows the protocol, from whoever claims to send it.
+
+        Messages that cannot be tied to a known device only reach the server log; the others
+        are logged here with their result.
+        """
+        device = (
+            self.env["carshare.iot.device"]
+            .sudo()
+            .search([("identifier", "=", identifier)], limit=1)
+        )
+        if not device:
+            log_refusal(topic, "unknown device")
+            return self.browse()
+        log = self.sudo().with_company(device.company_id)
+        reason = log._refusal(device, identifier, channel, message)
+        if reason:
+            _logger.warning("MQTT message from %s refused: %s", identifier, reason)
+            return log._log_incoming(device, topic, message, "rejected", reason)
+        return log._accept(device, topic, channel, message)
+
+    @api.model
+    def _refusal(self, device, identifier, channel, message):
+        """Why an authentic-looking message is refused, or False."""
+        if message["device"] != identifier:
+            return "device_mismatch"
+        if not protocol.verify(message, device.secret):
+            return "bad_signature"
+        if channel == "event" and message["type"] not in protocol.KIND_EVENTS[device.kind]:
+            return "unsupported_event"
+        if channel == "telemetry" and device.kind != "telematics":
+            return "unsupported_telemetry"
+        moment = protocol.parse_ts(message["ts"])
+        now = protocol.utcnow()
+        if moment > now + protocol.MAX_CLOCK_SKEW:
+            return "future_timestamp"
+        # A retained status may be old: its timestamp only orders it against the others.
+        if channel != "status" and moment < now - protocol.MAX_MESSAGE_AGE:
+            return "stale_timestamp"
+        return False
+
+    @api.model
+    def _accept(self, device, topic, channel, message):
+        if self._is_duplicate(device, message["id"]):
+            return self._log_duplicate(device, topic, message)
+        try:
+            with self.env.cr.savepoint():
+                log = self._log_incoming(
+                    device, topic, message, "processed", dedup_key=message["id"]
+                )
+        except psycopg2.errors.UniqueViolation:
+            # Another bridge got the same message at the same moment.
+            return self._log_duplicate(device, topic, message)
+        moment = protocol.parse_ts(message["ts"]).replace(tzinfo=None)
+        device._seen(moment)
+        try:
+            with self.env.cr.savepoint():
+                result, booking = log._apply(device, channel, message, moment)
+        except (UserError, ValidationError) as error:
+            log.write({"state": "failed", "result": str(error.args[0])[:500]})
+            return log
+        log.write({"result": result, "booking_id": booking.id if booking else False})
+        return log
+
+    @api.model
+    def _is_duplicate(self, device, message_id):
+        return bool(
+            self.search_count(
+                [("device_id", "=", device.id), ("dedup_key", "=", message_id)], limit=1
+            )
+        )
+
+    @api.model
+    def _log_duplicate(self, device, topic, message):
+        _logger.info("MQTT message %s of %s already processed", message["id"], device.identifier)
+        return self._log_incoming(device, topic, message, "duplicate")
+
+    def _apply(self, device, channel, message, moment):
+        """(result, booking) of an accepted message, logged in ``self``."""
+        data = message["data"]
+        no_booking = self.env["carshare.booking"]
+        if channel == "status":
+            return device._on_status(data, moment), no_booking
+        if channel == "telemetry":
+            return device._on_telemetry(data, moment)
+        if channel == "ack":
+            return self._on_ack(device, data), no_booking
+        return device._on_event(message["type"], data, moment)
+
+    def _on_ack(self, device, data):
+        command = self.env["carshare.iot.command"].search(
+            [("message_id", "=", data["command_id"]), ("device_id", "=", device.id)], limit=1
+        )
+        if not command:
+            return self.env._("Unknown command.")
+        self.command_id = command
+        if not command._acknowledge(data["status"], data.get("reason", "")):
+            return self.env._("Command already answered.")
+        states = dict(command._fields["state"]._description_selection(self.env))
+        return self.env._("Command answered: %(state)s.", state=states[command.state])
+
+    # -- log -------------------------------------------------------------------------------------
+
+    @api.model
+    def _log_incoming(self, device, topic, message, state, result=False, dedup_key=False):
+        return self.create(
+            {
+                "direction": "in",
+                "device_id": device.id,
+                "topic": topic,
+                "channel": protocol.parse_topic(topic)[1],
+                "message_type": message.get("type"),
+                "message_id": message.get("id"),
+                "dedup_key": dedup_key,
+                "device_ts": protocol.parse_ts(message["ts"]).replace(tzinfo=None),
+                "state": state,
+                "result": result,
+                "excerpt": self._excerpt(message),
+            }
+        )
+
+    @api.model
+    def _log_outgoing(self, command, topic, message):
+        return self.create(
+            {
+                "direction": "out",
+                "device_id": command.device_id.id,
+                "topic": topic,
+                "channel": "cmd",
+                "message_type": command.command_type,
+                "message_id": command.message_id,
+                "device_ts": command.issued_at,
+                "state": "sent",
+                "result": self.env._("Attempt %(attempt)s.", attempt=command.attempts),
+                "excerpt": self._excerpt(message),
+                "booking_id": command.booking_id.id,
+                "command_id": command.id,
+            }
+        )
+
+    @api.model
+    def _excerpt(self, message):
+        """A bounded excerpt; positions never stay in the log (GDPR)."""
+        data = message.get("data")
+        if isinstance(data, dict) and "position" in data:
+            message = {**message, "data": {k: v for k, v in data.items() if k != "position"}}
+        text = protocol.encode(message).decode()
+        return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "…"
+
+    @api.model
+    def _retention(self):
+        days = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("carshare_iot.message_retention_days", 30)
+        )
+        # Forgetting a message ID sooner would let its replay through.
+        return max(timedelta(days=days), protocol.MAX_MESSAGE_AGE + timedelta(days=1))
+
+    @api.model
+    def _cron_purge(self):
+        limit = fields.Datetime.now() - self._retention()
+        self.search([("create_date", "<", limit)]).unlink()

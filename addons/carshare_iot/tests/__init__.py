@@ -1,0 +1,1 @@
+from . import test_broker_files, test_inbound, test_outbox, test_protocol

@@ -1,0 +1,101 @@
+import base64
+import os
+import secrets
+
+from odoo import api, fields, models
+from odoo.tools import config
+
+from ..iotlib import mosquitto
+from ..models.carshare_iot_device import BRIDGE_USERNAME
+
+
+class CarshareIotBrokerWizard(models.TransientModel):
+    _name = "carshare.iot.broker.wizard"
+    _description = "Broker Credentials and ACL"
+
+    bridge_username = fields.Char(
+        required=True,
+        default=BRIDGE_USERNAME,
+        help="MQTT user of the bridge (CARSHARE_MQTT_USERNAME where it runs).",
+    )
+    has_bridge_password = fields.Boolean(compute="_compute_has_bridge_password")
+    auth_dir = fields.Char(
+        string="Broker Folder",
+        compute="_compute_auth_dir",
+        help="Where the files are written: the carshare_mqtt_auth_dir key of the Odoo "
+        "configuration file. Without it, download them.",
+    )
+    passwd_file = fields.Binary(string="Password File", readonly=True, attachment=False)
+    passwd_filename = fields.Char(default="passwd")
+    acl_file = fields.Binary(string="ACL File", readonly=True, attachment=False)
+    acl_filename = fields.Char(default="acl")
+    written = fields.Boolean(readonly=True)
+
+    def _compute_has_bridge_password(self):
+        hashed = (
+            self.env["ir.config_parameter"].sudo().get_param("carshare_iot.bridge_password_hash")
+        )
+        for wizard in self:
+            wizard.has_bridge_password = bool(hashed)
+
+    @api.depends_context("uid")
+    def _compute_auth_dir(self):
+        for wizard in self:
+            wizard.auth_dir = config.get("carshare_mqtt_auth_dir") or False
+
+    def action_generate(self):
+        """Build the password file and the ACL from the devices, write them to the broker."""
+        self.ensure_one()
+        self.env["carshare.iot.device"]._check_manager()
+        passwd, acl = self.env["carshare.iot.device"]._mosquitto_files(self.bridge_username)
+        self.write(
+            {
+                "passwd_file": base64.b64encode(passwd.encode()),
+                "acl_file": base64.b64encode(acl.encode()),
+                "written": bool(self.auth_dir),
+            }
+        )
+        if self.auth_dir:
+            self._write_auth_file("passwd", passwd)
+            self._write_auth_file("acl", acl)
+        return self._reopen()
+
+    def _write_auth_file(self, name, content):
+        path = os.path.join(self.auth_dir, name)
+        temporary = f"{path}.tmp"
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640), "w") as out:
+            out.write(content)
+        os.replace(temporary, path)
+
+    def action_new_bridge_password(self):
+        """A new password for the bridge, shown once; only its hash is stored."""
+        self.ensure_one()
+        self.env["carshare.iot.device"]._check_manager()
+        password = secrets.token_urlsafe(24)
+        self.env["ir.config_parameter"].sudo().set_param(
+            "carshare_iot.bridge_password_hash", mosquitto.password_hash(password)
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("MQTT password of the bridge"),
+                "message": self.env._(
+                    "%(password)s - set it as CARSHARE_MQTT_PASSWORD where the bridge runs: "
+                    "it is not shown again. Then generate the files.",
+                    password=password,
+                ),
+                "sticky": True,
+                "type": "warning",
+                "next": self._reopen(),
+            },
+        }
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
