@@ -73,18 +73,8 @@ class CarshareCommunity(models.Model):
                     )
                 )
 
-    @api.constrains(*NON_NEGATIVE_FIELDS)
-    def _check_booking_settings(self):
-        for community in self:
-            for name in NON_NEGATIVE_FIELDS:
-                if community[name] < 0:
-                    raise ValidationError(
-                        self.env._(
-                            "%(rule)s cannot be negative (community %(community)s).",
-                            rule=self._fields[name]._description_string(self.env),
-                            community=community.name,
-                        )
-                    )
+    def _non_negative_fields(self):
+        return super()._non_negative_fields() + NON_NEGATIVE_FIELDS
 
     def action_view_bookings(self):
         self.ensure_one()

@@ -196,10 +196,14 @@ class CarshareCommunity(models.Model):
                     )
                 )
 
-    @api.constrains(*NON_NEGATIVE_FIELDS)
+    def _non_negative_fields(self):
+        """The settings that cannot be negative; addons that add settings extend the list."""
+        return list(NON_NEGATIVE_FIELDS)
+
+    @api.constrains(lambda self: self._non_negative_fields())
     def _check_non_negative(self):
         for community in self:
-            for name in NON_NEGATIVE_FIELDS:
+            for name in self._non_negative_fields():
                 if community[name] < 0:
                     raise ValidationError(
                         self.env._(
