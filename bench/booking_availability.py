@@ -17,7 +17,6 @@ import argparse
 import concurrent.futures
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import time
 from datetime import datetime, timedelta
 
 import requests
+from benchlib import ensure_database, free_port, open_registry, percentile, timings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STATION_SIZE = 10
@@ -46,53 +46,15 @@ def parse_args():
     return parser.parse_args()
 
 
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
-def timings(label, seconds):
-    ms = [s * 1000 for s in seconds]
-    median, p95 = statistics.median(ms), percentile(ms, 0.95)
-    return f"{label:<44} median {median:9.2f} ms   p95 {p95:9.2f} ms"
-
-
 def ratio(simple, engine):
     value = statistics.median(simple) / statistics.median(engine)
     return f"  ratio simple / engine (median): {value:.2f}"
 
 
-def ensure_database(args):
-    exists = subprocess.run(
-        ["psql", "-d", args.db, "-tAc", "SELECT 1 FROM carshare_booking LIMIT 1"],
-        capture_output=True,
-        check=False,
-    )
-    if args.reset or exists.returncode != 0:
-        subprocess.run(["dropdb", "--if-exists", args.db], check=True)
-        print(f"installing carshare_booking into {args.db} ...", flush=True)
-        subprocess.run(
-            [
-                "odoo",
-                "-c",
-                args.conf,
-                "-d",
-                args.db,
-                "-i",
-                "carshare_booking",
-                "--without-demo=all",
-                "--stop-after-init",
-                "--log-level=warn",
-            ],
-            check=True,
-        )
-
-
 def open_env(args):
     import odoo
 
-    odoo.tools.config.parse_config(["-c", args.conf, "-d", args.db, "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(args.db)
+    registry = open_registry(args)
     cr = registry.cursor()
     return odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True}), registry
 
@@ -321,12 +283,6 @@ def bench_confirm(env, community, samples=50):
     return seconds
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def bench_race(env, community, args):
     """100 drivers ask for the same vehicle and slot at once through a 4-worker server."""
     vehicle = env["fleet.vehicle"].search([("carshare_community_ids", "in", community.id)], limit=1)
@@ -450,7 +406,7 @@ def report_availability(env, community, args):
 
 def main():
     args = parse_args()
-    ensure_database(args)
+    ensure_database(args, "carshare_booking", "carshare_booking")
     env, _registry = open_env(args)
     try:
         print(f"data set: {args.vehicles} vehicles, {args.bookings} bookings", flush=True)

@@ -19,8 +19,6 @@ import argparse
 import configparser
 import os
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +28,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import paho.mqtt.client as mqtt
+from benchlib import ensure_database, free_port, open_registry, timings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "addons", "carshare_iot"))
@@ -47,52 +46,6 @@ def parse_args():
     parser.add_argument("--devices", type=int, default=20)
     parser.add_argument("--reset", action="store_true")
     return parser.parse_args()
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
-def timings(label, seconds):
-    ms = [s * 1000 for s in seconds]
-    return (
-        f"{label:<52} median {statistics.median(ms):8.1f} ms   p95 {percentile(ms, 0.95):8.1f} ms"
-    )
-
-
-def ensure_database(args):
-    exists = subprocess.run(
-        ["psql", "-d", args.db, "-tAc", "SELECT 1 FROM carshare_iot_device LIMIT 1"],
-        capture_output=True,
-        check=False,
-    )
-    if args.reset or exists.returncode != 0:
-        subprocess.run(["dropdb", "--if-exists", args.db], check=True)
-        print(f"installing carshare_iot into {args.db} ...", flush=True)
-        subprocess.run(
-            [
-                "odoo",
-                "-c",
-                args.conf,
-                "-d",
-                args.db,
-                "-i",
-                "carshare_iot",
-                "--without-demo=all",
-                "--stop-after-init",
-                "--log-level=warn",
-                "--max-cron-threads=0",
-            ],
-            check=True,
-        )
-
-
-def open_registry(args):
-    import odoo
-
-    odoo.tools.config.parse_config(["-c", args.conf, "-d", args.db, "--log-level=warn"])
-    return odoo.modules.registry.Registry(args.db)
 
 
 def key_boxes(registry, count):
@@ -118,17 +71,6 @@ def key_boxes(registry, count):
             )
         devices = Device.search([("station_id", "=", station.id)], limit=count, order="id")
         return {device.identifier: device.secret for device in devices}
-
-
-def free_port():
-    for port in range(18830, 18840):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18830-18839")
 
 
 class Broker:
@@ -288,7 +230,7 @@ def measured_burst(registry, boxes, count, bridges):
 
 def main():
     args = parse_args()
-    ensure_database(args)
+    ensure_database(args, "carshare_iot", "carshare_iot_device")
     registry = open_registry(args)
     secrets = key_boxes(registry, args.devices)
     with registry.cursor() as cr:
