@@ -1,0 +1,313 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+CLOSED_STATES = ("done", "cancelled", "no_show")
+# Changing these on an active booking changes its estimate.
+ESTIMATE_FIELDS = {"date_start", "date_end", "vehicle_id", "expected_km"}
+BILLING_GROUPS = "carshare_fleet.group_carshare_manager,carshare_billing.group_carshare_accountant"
+
+
+class CarshareBooking(models.Model):
+    _inherit = "carshare.booking"
+
+    sale_order_id = fields.Many2one(
+        "sale.order",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups=BILLING_GROUPS,
+        help="Priced at confirmation as a quotation, priced again and confirmed at the end.",
+    )
+    carshare_invoice_ids = fields.Many2many(
+        "account.move",
+        string="Invoices",
+        compute="_compute_carshare_invoice_ids",
+        groups=BILLING_GROUPS,
+    )
+    carshare_invoice_count = fields.Integer(
+        string="Invoice Count", compute="_compute_carshare_invoice_ids", groups=BILLING_GROUPS
+    )
+    billing_state = fields.Selection(
+        string="Billing Status",
+        selection=[
+            ("none", "Not Billed"),
+            ("estimated", "Estimated"),
+            ("to_validate", "To Validate"),
+            ("to_invoice", "To Invoice"),
+            ("invoiced", "Invoiced"),
+            ("cancelled", "Nothing to Bill"),
+        ],
+        compute="_compute_billing_state",
+        store=True,
+        index=True,
+        help="Not billed: the community has no tariff. Estimated: priced from the booked slot. "
+        "To validate: ended, waiting for a manager. To invoice: waiting for the month-end "
+        "billing (professional use).",
+    )
+    billing_currency_id = fields.Many2one(related="company_id.currency_id")
+    billing_amount = fields.Monetary(
+        string="Price",
+        related="sale_order_id.amount_total",
+        currency_field="billing_currency_id",
+        help="Taxes included: estimated until the vehicle is returned.",
+    )
+    billing_partner_id = fields.Many2one(
+        "res.partner",
+        string="Billed To",
+        compute="_compute_billing_partner_id",
+        help="The employer for professional use, the driver for personal use.",
+    )
+    date_cancelled = fields.Datetime(string="Cancelled On", readonly=True, copy=False)
+
+    @api.depends("sale_order_id.invoice_ids")
+    def _compute_carshare_invoice_ids(self):
+        for booking in self:
+            booking.carshare_invoice_ids = booking.sale_order_id.invoice_ids
+            booking.carshare_invoice_count = len(booking.carshare_invoice_ids)
+
+    @api.depends("state", "sale_order_id.state", "sale_order_id.invoice_status")
+    def _compute_billing_state(self):
+        for booking in self:
+            order = booking.sale_order_id
+            if not order:
+                booking.billing_state = "none"
+            elif order.state == "cancel":
+                booking.billing_state = "cancelled"
+            elif order.state != "sale":
+                closed = booking.state in CLOSED_STATES
+                booking.billing_state = "to_validate" if closed else "estimated"
+            elif order.invoice_status == "to invoice":
+                booking.billing_state = "to_invoice"
+            else:
+                booking.billing_state = "invoiced"
+
+    @api.depends("usage", "employer_id", "partner_id")
+    def _compute_billing_partner_id(self):
+        for booking in self:
+            booking.billing_partner_id = booking._carshare_payer()
+
+    def _carshare_payer(self):
+        return self.employer_id if self.usage == "pro" else self.partner_id
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def action_confirm(self):
+        result = super().action_confirm()
+        self._carshare_create_sale_orders()
+        return result
+
+    def action_return(self, odometer=None, energy=None):
+        result = super().action_return(odometer=odometer, energy=energy)
+        self._carshare_close_billing()
+        return result
+
+    def write(self, vals):
+        ending = self.browse()
+        if vals.get("state") in ("cancelled", "no_show"):
+            if vals["state"] == "cancelled":
+                vals = {"date_cancelled": fields.Datetime.now(), **vals}
+            ending = self.filtered(lambda b: b.state != vals["state"])
+        result = super().write(vals)
+        ending._carshare_close_billing()
+        if not ESTIMATE_FIELDS.isdisjoint(vals):
+            self.filtered(lambda b: b.state in ("confirmed", "ongoing"))._carshare_update_estimate()
+        return result
+
+    def _carshare_create_sale_orders(self):
+        # Sudo: whoever books (a driver in the portal, a desk agent without sales rights), the
+        # orders and invoices are the billing's own.
+        bookings = self.sudo().filtered(lambda b: b.community_id.tariff_id and not b.sale_order_id)
+        for booking in bookings:
+            orders = booking.env["sale.order"].with_company(booking.company_id)
+            booking.sale_order_id = orders.create(booking._carshare_sale_order_values())
+        bookings._carshare_price_orders()
+
+    def _carshare_sale_order_values(self):
+        return {
+            "partner_id": self._carshare_payer().id,
+            "company_id": self.company_id.id,
+            "user_id": self.user_id.id,
+            "origin": self.name,
+            "client_order_ref": self._carshare_purchase_order_ref(),
+            "carshare_booking_id": self.id,
+            "carshare_community_id": self.community_id.id,
+            "carshare_date": self.community_id.tariff_id._local_date(self.date_start),
+            "require_signature": False,
+            "require_payment": False,
+        }
+
+    def _carshare_purchase_order_ref(self):
+        if self.usage != "pro":
+            return False
+        return self._membership().purchase_order_ref or self.employer_id.carshare_purchase_order_ref
+
+    def _carshare_price_orders(self):
+        """Make the bookings' orders match their current state."""
+        for booking in self:
+            order = booking.sale_order_id.with_company(booking.company_id)
+            order._carshare_sync_lines(booking._carshare_billing_lines())
+
+    def _carshare_update_estimate(self):
+        self.sudo().filtered(lambda b: b.sale_order_id.state == "draft")._carshare_price_orders()
+
+    def _carshare_close_billing(self):
+        """Price ended bookings for real, then invoice them unless a manager validates first."""
+        bookings = self.sudo().filtered(
+            lambda b: b.sale_order_id and b.sale_order_id.state != "cancel"
+        )
+        bookings._carshare_price_orders()
+        bookings.filtered(
+            lambda b: not b.community_id.billing_requires_validation
+        )._carshare_confirm_billing()
+
+    def _carshare_confirm_billing(self):
+        """Confirm the ended bookings' orders; invoice personal use at once, professional use at
+        the month-end billing. An order with nothing to pay is cancelled."""
+        orders = self.sudo().sale_order_id.filtered(lambda o: o.state in ("draft", "sent"))
+        free = orders.filtered(
+            lambda o: not any(
+                o.order_line.filtered(lambda line: not line.display_type).mapped("product_uom_qty")
+            )
+        )
+        free._action_cancel()
+        orders -= free
+        orders.action_confirm()
+        personal = orders.filtered(lambda o: o.carshare_booking_id.usage == "perso")
+        for company, company_orders in personal.grouped("company_id").items():
+            company_orders.with_company(company)._carshare_invoice_or_report()
+
+    def action_validate_billing(self):
+        """Managers: confirm the billing of ended bookings, once any penalty is added."""
+        for booking in self:
+            if booking.billing_state != "to_validate":
+                raise UserError(
+                    self.env._(
+                        "The billing of booking %(booking)s is not waiting for a validation.",
+                        booking=booking.name,
+                    )
+                )
+        self._carshare_confirm_billing()
+        return True
+
+    def action_reprice_billing(self):
+        """Managers: price the booking again, e.g. after correcting its odometer."""
+        for booking in self.sudo():
+            if not booking.sale_order_id or booking.sale_order_id.state == "cancel":
+                raise UserError(
+                    self.env._("Booking %(booking)s has nothing to price.", booking=booking.name)
+                )
+        self.sudo()._carshare_price_orders()
+        return True
+
+    # -- pricing ---------------------------------------------------------------------------------
+
+    def _carshare_billing_lines(self):
+        """The priced components of the booking in its current state, for its sale order."""
+        self.ensure_one()
+        booking = self.with_context(lang=self._carshare_payer().lang or self.env.lang)
+        version = booking.community_id.tariff_id._version_at(self.date_start)
+        lines = [booking._carshare_section_line()]
+        if self.state == "cancelled":
+            lines += version._cancellation_fee_lines(self.date_start, self.date_cancelled)
+        elif self.state == "no_show":
+            lines += version._no_show_fee_lines()
+        else:
+            lines += booking._carshare_trip_lines(version)
+        return lines
+
+    def _carshare_billed_end(self):
+        """The booked end, or the actual return when it came after the grace period."""
+        if self.state == "done":
+            return self.date_end + timedelta(minutes=self.late_minutes)
+        return self.date_end
+
+    def _carshare_section_line(self):
+        """The booking's heading on the order and the invoice: reference, driver, vehicle,
+        dates and distance."""
+        details = [
+            self.name,
+            self.partner_id.name,
+            self.vehicle_id.display_name,
+            f"{self._format_dt(self.date_start)} - {self._format_dt(self._carshare_billed_end())}",
+        ]
+        if self.state == "done":
+            distance = f"{self.distance_km:g}"
+            details.append(self.env._("%(km)s km", km=distance))
+        elif self.state in ("cancelled", "no_show"):
+            details.append(dict(self._fields["state"]._description_selection(self.env))[self.state])
+        return {"key": "section", "display_type": "line_section", "name": ", ".join(details)}
+
+    def _carshare_trip_lines(self, version):
+        returned = self.state == "done"
+        distance = self.distance_km if returned else self.expected_km
+        lines = version._price_trip(
+            self.date_start, self._carshare_billed_end(), distance, self._carshare_plan()
+        )
+        lines += version._booking_fee_lines()
+        if returned:
+            if self._carshare_monthly_fee_due():
+                lines += version._monthly_fee_lines(version.tariff_id._local_date(self.date_start))
+            lines += version._late_fee_lines(self.late_minutes)
+        return lines
+
+    def _carshare_plan(self):
+        """The driver's subscription plan at the start of a personal booking."""
+        if self.usage != "perso":
+            return self.env["carshare.subscription.plan"]
+        day = self.community_id.tariff_id._local_date(self.date_start)
+        subscription = self.env["carshare.subscription"].search(
+            [
+                ("partner_id", "=", self.partner_id.id),
+                ("community_id", "=", self.community_id.id),
+                ("date_start", "<=", day),
+                "|",
+                ("date_end", "=", False),
+                ("date_end", ">=", day),
+            ],
+            limit=1,
+        )
+        return subscription.plan_id
+
+    def _carshare_monthly_fee_due(self):
+        """True unless another returned booking of the member in the same calendar month
+        already carries the monthly management fee."""
+        tariff = self.community_id.tariff_id
+        month = tariff._local_date(self.date_start).replace(day=1)
+        return not self.env["sale.order.line"].search_count(
+            [
+                ("carshare_line_key", "=", "monthly_fee"),
+                ("product_uom_qty", ">", 0),
+                ("state", "!=", "cancel"),
+                ("carshare_booking_id", "!=", self.id),
+                ("carshare_booking_id.state", "=", "done"),
+                ("carshare_booking_id.partner_id", "=", self.partner_id.id),
+                ("carshare_booking_id.community_id", "=", self.community_id.id),
+                ("carshare_booking_id.date_start", ">=", tariff._utc(month)),
+                (
+                    "carshare_booking_id.date_start",
+                    "<",
+                    tariff._utc(month + relativedelta(months=1)),
+                ),
+            ],
+            limit=1,
+        )
+
+    # -- views -----------------------------------------------------------------------------------
+
+    def action_view_sale_order(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Sale Order"),
+            "res_model": "sale.order",
+            "view_mode": "form",
+            "res_id": self.sale_order_id.id,
+        }
+
+    def action_view_carshare_invoices(self):
+        self.ensure_one()
+        return self.sale_order_id.action_view_invoice()

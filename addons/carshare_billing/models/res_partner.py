@@ -1,0 +1,15 @@
+from odoo import fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    carshare_purchase_order_ref = fields.Char(
+        string="Carsharing Purchase Order",
+        help="Put on the invoices of the professional bookings billed to this employer (for "
+        "Chorus Pro, the legal commitment number).",
+    )
+    carshare_contract_ref = fields.Char(
+        string="Carsharing Contract Reference",
+        help="Public procurement contract number (numéro de marché), for Chorus Pro.",
+    )

@@ -1,0 +1,230 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, split_every
+
+# Orders invoiced per call: the ORM's batch creation slows down past a few hundred invoices.
+INVOICE_BATCH = 200
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    carshare_booking_id = fields.Many2one(
+        "carshare.booking",
+        string="Booking",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="restrict",
+    )
+    carshare_subscription_id = fields.Many2one(
+        "carshare.subscription",
+        string="Subscription",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="restrict",
+    )
+    carshare_community_id = fields.Many2one(
+        "carshare.community",
+        string="Carsharing Community",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    carshare_date = fields.Date(
+        string="Service Date",
+        readonly=True,
+        copy=False,
+        help="Start of the booking, or month of the subscription, in the tariff's timezone: "
+        "the month-end billing invoices the orders up to its last day.",
+    )
+
+    _sql_constraints = [
+        (
+            "carshare_booking_uniq",
+            "unique(carshare_booking_id)",
+            "A booking has a single sale order.",
+        ),
+        (
+            "carshare_subscription_month_uniq",
+            "unique(carshare_subscription_id, carshare_date)",
+            "A subscription is ordered once a month.",
+        ),
+    ]
+
+    # -- lines -----------------------------------------------------------------------------------
+
+    def _carshare_sync_lines(self, lines):
+        """Make the order's priced lines those of ``lines`` (``price_line`` dicts or sections).
+
+        Lines added by hand (a penalty, an option) stay; on a confirmed order, a component that
+        is no longer due keeps its line with no quantity, as invoiced lines cannot be removed.
+        """
+        self.ensure_one()
+        keyed = self.order_line.filtered("carshare_line_key")
+        current = {line.carshare_line_key: line for line in keyed}
+        commands = []
+        for sequence, values in enumerate(lines, start=1):
+            line = current.pop(values["key"], None)
+            line_values = self._carshare_line_values(values, sequence)
+            commands.append(
+                Command.update(line.id, line_values) if line else Command.create(line_values)
+            )
+        for line in current.values():
+            if self.state == "sale" and not line.display_type:
+                commands.append(
+                    Command.update(line.id, {"product_uom_qty": 0.0, "price_unit": line.price_unit})
+                )
+            else:
+                commands.append(Command.delete(line.id))
+        self.write({"order_line": commands})
+
+    def _carshare_line_values(self, values, sequence):
+        line = {"sequence": sequence, "name": values["name"], "carshare_line_key": values["key"]}
+        if values.get("display_type"):
+            return {**line, "display_type": values["display_type"]}
+        product = values["product"]
+        taxes = self.env["carshare.tariff"]._line_taxes(
+            product, self.company_id, self.fiscal_position_id, values["tax_included"]
+        )
+        return {
+            **line,
+            "carshare_component": values["component"],
+            "product_id": product.id,
+            "product_uom": product.uom_id.id,
+            "product_uom_qty": values["quantity"],
+            "price_unit": values["price_unit"],
+            "discount": values["discount"],
+            "tax_id": [Command.set(taxes.ids)],
+        }
+
+    # -- invoicing -------------------------------------------------------------------------------
+
+    def _prepare_invoice(self):
+        values = super()._prepare_invoice()
+        if self.carshare_community_id:
+            values.update(
+                carshare_community_id=self.carshare_community_id.id,
+                # Chorus Pro: service code, legal commitment and public contract numbers.
+                buyer_reference=self.partner_invoice_id.fr_chorus_service_id.code or False,
+                purchase_order_reference=self.client_order_ref or False,
+                contract_reference=self.partner_id.commercial_partner_id.carshare_contract_ref,
+            )
+            if self.env.context.get("carshare_invoice_date"):
+                values["invoice_date"] = self.env.context["carshare_invoice_date"]
+        return values
+
+    def _carshare_invoice(self, invoice_date=None):
+        """Invoice and post the orders still to invoice: one invoice per personal booking or
+        subscription month, one per employer (and purchase order) for professional bookings."""
+        orders = self.filtered(lambda o: o.invoice_status == "to invoice").with_context(
+            carshare_invoice_date=invoice_date
+        )
+        pro = orders.filtered(lambda o: o.carshare_booking_id.usage == "pro")
+        personal = orders - pro
+        invoices = self.env["account.move"]
+        for batch in split_every(INVOICE_BATCH, personal.ids, personal.browse):
+            invoices |= batch._carshare_create_invoices(grouped=True)._carshare_post()
+        employers = pro.grouped(
+            lambda o: (o.carshare_community_id, o.partner_invoice_id, o.client_order_ref or "")
+        )
+        for employer_orders in employers.values():
+            invoices |= employer_orders._carshare_create_invoices(grouped=False)._carshare_post()
+        return invoices.with_env(self.env)
+
+    def _carshare_invoice_or_report(self):
+        """Invoice the orders now; should that fail (e.g. an account is missing), keep them to
+        invoice for the month-end billing and tell the booking: a vehicle is returned even when
+        its invoice cannot be issued yet."""
+        try:
+            with self.env.cr.savepoint():
+                return self._carshare_invoice()
+        except UserError as error:
+            for order in self:
+                order.carshare_booking_id.message_post(
+                    body=self.env._(
+                        "The invoice could not be issued: %(error)s The month-end billing will "
+                        "try again.",
+                        error=error.args[0],
+                    )
+                )
+            return self.env["account.move"]
+
+    def _carshare_create_invoices(self, grouped):
+        if not self:
+            return self.env["account.move"]
+        return self.with_context(raise_if_nothing_to_invoice=False)._create_invoices(
+            grouped=grouped, final=True
+        )
+
+    @api.model
+    def _carshare_invoice_period(self, date_from, date_to, communities=None, invoice_date=None):
+        """Month-end billing: order the subscriptions' months, then invoice every carsharing
+        order dated up to ``date_to`` that is still to invoice. Running it again invoices nothing
+        twice. Returns the posted invoices and credit notes."""
+        self._carshare_order_subscriptions(date_from, date_to, communities)
+        domain = [
+            ("carshare_community_id", "!=", False),
+            ("state", "=", "sale"),
+            ("invoice_status", "=", "to invoice"),
+            ("carshare_date", "<=", date_to),
+        ]
+        if communities:
+            domain.append(("carshare_community_id", "in", communities.ids))
+        orders = self.search(domain, order="carshare_date, id")
+        orders._carshare_lock()
+        invoices = self.env["account.move"]
+        for company, company_orders in orders.grouped("company_id").items():
+            invoices |= company_orders.with_company(company)._carshare_invoice(
+                invoice_date or date_to
+            )
+        return invoices
+
+    def _carshare_lock(self):
+        """Make a concurrent run (cron and wizard) wait for this one, then fail on its
+        serialization error instead of invoicing the same orders twice."""
+        if self:
+            self.env.cr.execute(
+                SQL("SELECT id FROM sale_order WHERE id IN %s FOR UPDATE", tuple(self.ids))
+            )
+
+    @api.model
+    def _carshare_order_subscriptions(self, date_from, date_to, communities):
+        """Confirm an order for each month starting within the period of each running
+        subscription, once."""
+        month = date_from + relativedelta(day=1)
+        if month < date_from:
+            month += relativedelta(months=1)
+        Subscription = self.env["carshare.subscription"]
+        while month <= date_to:
+            domain = [
+                *Subscription._active_domain(month, month + relativedelta(months=1, days=-1)),
+                ("plan_id.monthly_fee", ">", 0),
+            ]
+            if communities:
+                domain.append(("community_id", "in", communities.ids))
+            subscriptions = Subscription.search(domain)
+            ordered = self.search(
+                [
+                    ("carshare_subscription_id", "in", subscriptions.ids),
+                    ("carshare_date", "=", month),
+                ]
+            ).carshare_subscription_id
+            for subscription in subscriptions - ordered:
+                order = self.with_company(subscription.company_id).create(
+                    subscription._carshare_sale_order_values(month)
+                )
+                order._carshare_sync_lines(subscription._carshare_billing_lines(month))
+                order.action_confirm()
+            month += relativedelta(months=1)
+
+    @api.model
+    def _cron_carshare_month_end(self):
+        """Bill the previous month."""
+        last_day = fields.Date.context_today(self).replace(day=1) - timedelta(days=1)
+        self._carshare_invoice_period(last_day.replace(day=1), last_day)

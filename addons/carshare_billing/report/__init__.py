@@ -1,0 +1,1 @@
+from . import account_invoice_report, carshare_community_statement

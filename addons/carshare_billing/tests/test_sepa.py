@@ -1,0 +1,100 @@
+import base64
+
+from lxml import etree
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import FRIDAY_9H, CarshareBillingCase
+
+ACME_IBAN = "FR1420041010050500013M02606"
+COMPANY_IBAN = "FR7630001007941234567890185"
+
+
+@tagged("post_install", "-at_install")
+class TestSepaDirectDebit(CarshareBillingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.sepa_creditor_identifier = "FR78ZZZ424242"
+        bank = cls.env["res.bank"].sudo().create({"name": "La Banque Postale", "bic": "PSSTFRPP"})
+        sdd = cls.env.ref("account_banking_sepa_direct_debit.sepa_direct_debit")
+        journal = cls.company_data["default_journal_bank"]
+        journal.write(
+            {
+                "bank_account_id": cls.env["res.partner.bank"]
+                .sudo()
+                .create(
+                    {
+                        "acc_number": COMPANY_IBAN,
+                        "bank_id": bank.id,
+                        "partner_id": cls.company.partner_id.id,
+                    }
+                )
+                .id,
+                "inbound_payment_method_line_ids": [Command.create({"payment_method_id": sdd.id})],
+            }
+        )
+        cls.payment_mode = cls.env["account.payment.mode"].create(
+            {
+                "name": "SEPA direct debit",
+                "company_id": cls.company.id,
+                "payment_method_id": sdd.id,
+                "bank_account_link": "fixed",
+                "fixed_journal_id": journal.id,
+            }
+        )
+        acme_bank = (
+            cls.env["res.partner.bank"]
+            .sudo()
+            .create({"acc_number": ACME_IBAN, "bank_id": bank.id, "partner_id": cls.employer.id})
+        )
+        cls.mandate = cls.env["account.banking.mandate"].create(
+            {
+                "partner_bank_id": acme_bank.id,
+                "company_id": cls.company.id,
+                "format": "sepa",
+                "type": "recurrent",
+                "scheme": "B2B",
+                "recurrent_sequence_type": "first",
+                "signature_date": "2024-12-01",
+                "unique_mandate_reference": "ACME-CARSHARE-01",
+                "state": "valid",
+            }
+        )
+        cls.employer.customer_payment_mode_id = cls.payment_mode
+
+    def test_monthly_payment_order_makes_a_valid_pain_008(self):
+        """Acme's January (Bob 2 h: 8.00, Carol 1 h: 6.50) is debited 14.50 under its B2B
+        mandate: the month-end invoice joins the draft payment order, whose pain.008 file
+        (checked against its XSD by the OCA addon) names the mandate and both IBANs."""
+        self._trip(FRIDAY_9H, 2, driver=self.bob, usage="pro")
+        self._trip(FRIDAY_9H, 1, driver=self.carol, usage="pro", vehicle=self.vehicle_2)
+        invoice = self._month_end()
+        self.assertEqual(invoice.payment_mode_id, self.payment_mode)
+        self.assertEqual(invoice.mandate_id, self.mandate)
+        self.assertAlmostEqual(invoice.amount_total, 14.5)
+        payment_line = invoice.line_ids.payment_line_ids
+        order = payment_line.order_id
+        self.assertEqual(order.state, "draft")
+        self.assertEqual(order.payment_mode_id, self.payment_mode)
+        self.assertAlmostEqual(payment_line.amount_currency, 14.5)
+        self.assertFalse(self._month_end(), "the order already holds January")
+
+        order.draft2open()
+        action = order.open2generated()
+        attachment = self.env["ir.attachment"].browse(action["res_id"])
+        root = etree.fromstring(base64.b64decode(attachment.datas))
+        ns = {"p": root.nsmap[None]}
+        self.assertIn("pain.008", ns["p"])
+        self.assertEqual(root.findtext(".//p:PmtInf/p:PmtMtd", namespaces=ns), "DD")
+        self.assertEqual(root.findtext(".//p:PmtTpInf/p:LclInstrm/p:Cd", namespaces=ns), "B2B")
+        self.assertEqual(root.findtext(".//p:PmtTpInf/p:SeqTp", namespaces=ns), "FRST")
+        self.assertEqual(root.findtext(".//p:CdtrAcct/p:Id/p:IBAN", namespaces=ns), COMPANY_IBAN)
+        transaction = root.find(".//p:DrctDbtTxInf", namespaces=ns)
+        self.assertEqual(transaction.findtext("p:InstdAmt", namespaces=ns), "14.50")
+        self.assertEqual(
+            transaction.findtext(".//p:MndtRltdInf/p:MndtId", namespaces=ns), "ACME-CARSHARE-01"
+        )
+        self.assertEqual(transaction.findtext("p:DbtrAcct/p:Id/p:IBAN", namespaces=ns), ACME_IBAN)
+        self.assertEqual(root.findtext(".//p:GrpHdr/p:CtrlSum", namespaces=ns), "14.50")

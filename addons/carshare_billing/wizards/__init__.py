@@ -1,0 +1,1 @@
+from . import carshare_billing_run, carshare_tariff_simulator

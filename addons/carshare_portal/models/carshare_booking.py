@@ -1,0 +1,240 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+ACTIVE_STATES = ("confirmed", "ongoing")
+# Provided by carshare_iot where it is installed: opens the vehicle's box for the booking.
+IOT_UNLOCK_METHOD = "action_iot_unlock"
+
+
+def _ics_datetime(value):
+    return value.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _ics_text(value):
+    value = (value or "").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return value.replace("\r\n", "\\n").replace("\n", "\\n")
+
+
+def _ics_fold(line):
+    """Fold a content line at 75 octets (RFC 5545, 3.1)."""
+    parts, current = [], ""
+    for char in line:
+        if len((current + char).encode()) > 75:
+            parts.append(current)
+            current = " "
+        current += char
+    return "\r\n".join([*parts, current])
+
+
+class CarshareBooking(models.Model):
+    _name = "carshare.booking"
+    _inherit = ["carshare.booking", "portal.mixin"]
+
+    carshare_insurance_buyback = fields.Boolean(
+        string="Insurance Buy-Back",
+        tracking=True,
+        help="The driver buys back the excess of the insurance for this booking.",
+    )
+
+    def _compute_access_url(self):
+        for booking in self:
+            booking.access_url = f"/my/carshare/bookings/{booking.id}"
+
+    # -- what the driver may do ------------------------------------------------------------------
+
+    def _carshare_portal_code_visible(self):
+        """The access code shows from its validity until the end of the window (or the return)."""
+        self.ensure_one()
+        if not self.access_code or self.state not in ACTIVE_STATES:
+            return False
+        now = fields.Datetime.now()
+        if self.state == "ongoing":
+            return True
+        return self.access_valid_from <= now <= self.access_valid_until
+
+    def _carshare_portal_can_cancel(self):
+        self.ensure_one()
+        return self.state in ("draft", "confirmed") and self.date_start > fields.Datetime.now()
+
+    def _carshare_portal_can_extend(self):
+        self.ensure_one()
+        return self.state in ACTIVE_STATES and self.date_end > fields.Datetime.now()
+
+    def _carshare_portal_report_kinds(self):
+        """Reports the driver may file now: check-out from the code's validity, check-in while
+        driving; once each."""
+        self.ensure_one()
+        filed = set(self.inspection_ids.mapped("kind"))
+        kinds = []
+        if self.state in ACTIVE_STATES and self.access_valid_from <= fields.Datetime.now():
+            kinds.append("checkout")
+        if self.state == "ongoing":
+            kinds.append("checkin")
+        return [kind for kind in kinds if kind not in filed]
+
+    def _carshare_portal_can_unlock(self):
+        """A vehicle fitted with a connected box opens from the portal, with carshare_iot."""
+        self.ensure_one()
+        if "carshare.iot.device" not in self.env or not hasattr(self, IOT_UNLOCK_METHOD):
+            return False
+        devices = self.env["carshare.iot.device"].sudo()
+        return self._carshare_portal_code_visible() and bool(
+            devices.search_count([("vehicle_id", "=", self.vehicle_id.id)], limit=1)
+        )
+
+    # -- prices, from the billing ----------------------------------------------------------------
+
+    def _carshare_portal_total(self, lines):
+        """Total, taxes included, of price lines of the billing."""
+        tariff = self.community_id.tariff_id
+        no_position = self.env["account.fiscal.position"]
+        total = 0.0
+        for line in lines:
+            if line.get("display_type"):
+                continue
+            taxes = tariff._line_taxes(
+                line["product"], self.company_id, no_position, line["tax_included"]
+            )
+            amounts = taxes.compute_all(
+                line["price_unit"] * (1 - line["discount"] / 100),
+                currency=tariff.currency_id,
+                quantity=line["quantity"],
+                product=line["product"],
+            )
+            total += amounts["total_included"]
+        return total
+
+    def _carshare_portal_price(self):
+        """Estimated price of the booking, taxes included; None when it is not billed."""
+        self.ensure_one()
+        if not self.community_id.tariff_id:
+            return None
+        try:
+            return self._carshare_portal_total(self._carshare_billing_lines())
+        except UserError:
+            return None
+
+    def _carshare_portal_cancellation_fee(self):
+        """What cancelling now costs, taxes included."""
+        self.ensure_one()
+        tariff = self.community_id.tariff_id
+        if not tariff:
+            return 0.0
+        try:
+            version = tariff._version_at(self.date_start)
+        except UserError:
+            return 0.0
+        lines = version._cancellation_fee_lines(self.date_start, fields.Datetime.now())
+        return self._carshare_portal_total(lines)
+
+    # -- actions from the portal (on sudo records, after the controller's checks) ----------------
+
+    @api.model
+    def _carshare_portal_preview(self, values):
+        """Price and first broken rule of a booking of ``values``, on a draft rolled back."""
+        try:
+            with self.env.cr.savepoint() as savepoint:
+                # Named, so that no reference of the sequence is spent on it.
+                booking = self.create({**values, "name": "preview"})
+                preview = {"price": booking._carshare_portal_price(), "error": False}
+                try:
+                    booking._check_booking_rules()
+                except UserError as exc:
+                    preview["error"] = exc.args[0]
+                savepoint.close()
+        except UserError as exc:
+            return {"price": None, "error": exc.args[0]}
+        return preview
+
+    @api.model
+    def _carshare_portal_book(self, values):
+        """Create and confirm a booking of ``values``: (booking, error message)."""
+        try:
+            with self.env.cr.savepoint():
+                booking = self.create(values)
+                booking.action_confirm()
+        except UserError as exc:
+            return self.browse(), exc.args[0]
+        return booking, False
+
+    def _carshare_portal_extend(self, date_end):
+        """Move the end later when the vehicle is free; the booking's own checks apply."""
+        self.ensure_one()
+        if not self._carshare_portal_can_extend():
+            raise UserError(self.env._("This booking can no longer be extended."))
+        if date_end <= self.date_end:
+            raise UserError(self.env._("Choose an end after the current one."))
+        with self.env.cr.savepoint():
+            self.write({"date_end": date_end})
+            order = self.sale_order_id
+            if order and order.state != "cancel":
+                self.action_reprice_billing()
+
+    def _carshare_portal_report(self, kind, values, photos, damages):
+        """File the driver's check-out or check-in report.
+
+        ``photos``: list of (file name, content, mimetype); ``damages``: values of
+        ``carshare.damage``.
+        """
+        self.ensure_one()
+        if kind not in self._carshare_portal_report_kinds():
+            raise UserError(self.env._("This report cannot be filed now."))
+        with self.env.cr.savepoint():
+            inspection = self.env["carshare.inspection"].create(
+                {
+                    **values,
+                    "kind": kind,
+                    "booking_id": self.id,
+                    "vehicle_id": self.vehicle_id.id,
+                    "partner_id": self.partner_id.id,
+                    "company_id": self.company_id.id,
+                    "damage_ids": [Command.create(damage) for damage in damages],
+                }
+            )
+            inspection.photo_ids = self.env["ir.attachment"].create(
+                [
+                    {
+                        "name": name,
+                        "raw": content,
+                        "mimetype": mimetype,
+                        "res_model": "carshare.inspection",
+                        "res_id": inspection.id,
+                    }
+                    for name, content, mimetype in photos
+                ]
+            )
+        return inspection
+
+    # -- calendar --------------------------------------------------------------------------------
+
+    def _carshare_portal_ics(self):
+        """The booking as an iCalendar event (without the access code)."""
+        self.ensure_one()
+        station = self.station_id
+        uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        summary = self.env._(
+            "Carsharing %(booking)s: %(vehicle)s",
+            booking=self.name,
+            vehicle=self.vehicle_id.display_name,
+        )
+        url = self.get_base_url() + self.access_url
+        description = "\n".join(part for part in (station.name, station.map_url, url) if part)
+        lines = [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//Carshare//Carsharing Portal//EN",
+            "CALSCALE:GREGORIAN",
+            "METHOD:PUBLISH",
+            "BEGIN:VEVENT",
+            f"UID:carshare-booking-{self.id}@{uuid}",
+            f"DTSTAMP:{_ics_datetime(fields.Datetime.now())}",
+            f"DTSTART:{_ics_datetime(self.date_start)}",
+            f"DTEND:{_ics_datetime(self.date_end)}",
+            f"SUMMARY:{_ics_text(summary)}",
+            f"LOCATION:{_ics_text(station._address_query() or station.name)}",
+            f"DESCRIPTION:{_ics_text(description)}",
+        ]
+        if station.latitude or station.longitude:
+            lines.append(f"GEO:{station.latitude};{station.longitude}")
+        lines += ["END:VEVENT", "END:VCALENDAR"]
+        return "\r\n".join(_ics_fold(line) for line in lines) + "\r\n"
