@@ -24,7 +24,8 @@ def free_port():
 
 
 def ensure_database(args, addon, probe_table):
-    """Create ``args.db`` with ``addon`` (no demo) unless it holds ``probe_table`` already."""
+    """Create ``args.db`` with ``addon`` (no demo) unless it holds ``probe_table`` already;
+    true when it did."""
     exists = subprocess.run(
         ["psql", "-d", args.db, "-tAc", f"SELECT 1 FROM {probe_table} LIMIT 1"],
         capture_output=True,
@@ -49,6 +50,8 @@ def ensure_database(args, addon, probe_table):
             ],
             check=True,
         )
+        return True
+    return False
 
 
 def open_registry(args):

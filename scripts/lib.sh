@@ -28,6 +28,8 @@ ensure_system_packages() {
     done
     command -v mosquitto >/dev/null || missing+=(mosquitto)
     command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
+    # Odoo's HttpCase skips its browser tours, silently, when no Chromium is found.
+    [ "${CARSHARE_NEED_BROWSER:-0}" = 1 ] && ! command -v chromium >/dev/null && missing+=(chromium)
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing system packages: ${missing[*]}"
         local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo

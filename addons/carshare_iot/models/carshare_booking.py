@@ -1,9 +1,10 @@
 import re
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..iotlib import protocol
-from .carshare_iot_device import ARM_TTL
+from .carshare_iot_device import ARM_TTL, MANAGER_GROUP
 
 # Writing these may change what the devices must hold for a booking.
 IOT_FIELDS = {
@@ -83,6 +84,45 @@ class CarshareBooking(models.Model):
             )
         )
 
+    def _iot_unlock_devices(self):
+        """What opens the booking's vehicle: its telematics box, the station's key box."""
+        return self._iot_devices().filtered(lambda d: "unlock" in protocol.KIND_COMMANDS[d.kind])
+
+    def _iot_slot_params(self, device):
+        slot = self.vehicle_id.carshare_keybox_slot
+        if device.kind == "keybox" and slot and re.fullmatch(protocol.SLOT.pattern.pattern, slot):
+            return {"slot": slot}
+        return {}
+
+    def action_iot_unlock(self):
+        """The driver (from the portal) or a manager opens the vehicle in the access window."""
+        self.ensure_one()
+        if self.partner_id != self.env.user.partner_id and not self.env.user.has_group(
+            MANAGER_GROUP
+        ):
+            raise UserError(self.env._("Only the driver of the booking may open the vehicle."))
+        now = fields.Datetime.now()
+        if self.state not in GRANT_STATES or not (
+            self.access_valid_from <= now <= self.access_valid_until
+        ):
+            raise UserError(
+                self.env._("The vehicle opens only during the access window of the booking.")
+            )
+        devices = self._iot_unlock_devices()
+        if not devices:
+            raise UserError(self.env._("This vehicle has no connected box to open it."))
+        expires = min(now + devices._command_ttl(), self.access_valid_until)
+        for device in devices:
+            device._queue_command(
+                "unlock",
+                self._iot_slot_params(device),
+                expires,
+                booking=self,
+                supersede_key=f"unlock:{self.id}",
+            )
+        self.message_post(body=self.env._("Unlock requested by %(user)s.", user=self.env.user.name))
+        return True
+
     def _iot_grants(self):
         """{(device id, grant kind, code or badge): parameters} the devices hold for the booking."""
         if self.state not in GRANT_STATES or not self.access_code:
@@ -92,19 +132,12 @@ class CarshareBooking(models.Model):
             "valid_from": protocol.format_ts(self.access_valid_from),
             "valid_until": protocol.format_ts(self.access_valid_until),
         }
-        slot = self.vehicle_id.carshare_keybox_slot
         badge = (self.partner_id.carshare_badge_uid or "").upper()
         grants = {}
         for device in self._iot_devices():
             commands = protocol.KIND_COMMANDS[device.kind]
             if "code.push" in commands:
-                params = {"code": self.access_code, **window}
-                if (
-                    device.kind == "keybox"
-                    and slot
-                    and re.fullmatch(protocol.SLOT.pattern.pattern, slot)
-                ):
-                    params["slot"] = slot
+                params = {"code": self.access_code, **window, **self._iot_slot_params(device)}
                 grants[(device.id, "code", self.access_code)] = params
             if badge and "badge.authorise" in commands:
                 grants[(device.id, "badge", badge)] = {"badge": badge, **window}

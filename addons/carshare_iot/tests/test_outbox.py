@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import freeze_time, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from ..iotlib import protocol
 from .common import IotCase
@@ -251,6 +251,37 @@ class TestOutbox(IotCase):
             self.commands(device_id=self.immobiliser.id).mapped("state"),
             ["superseded", "pending"],
         )
+
+    def test_driver_unlocks_in_access_window(self):
+        booking = self.confirmed_booking(start=self.at(2))
+        driver_user = new_test_user(
+            self.env, "cs_agent_portal", groups="base.group_portal", partner_id=self.agent.id
+        )
+        other_user = new_test_user(self.env, "cs_other_portal", groups="base.group_portal")
+        with self.assertRaisesRegex(UserError, "access window"):
+            booking.with_user(driver_user).sudo().action_iot_unlock()
+        with freeze_time(booking.access_valid_from + timedelta(minutes=1)):
+            with self.assertRaisesRegex(UserError, "Only the driver"):
+                booking.with_user(other_user).sudo().action_iot_unlock()
+            self.assertFalse(self.commands(booking, command_type="unlock"))
+            booking.with_user(driver_user).sudo().action_iot_unlock()
+            unlocks = self.commands(booking, command_type="unlock")
+            self.assertEqual(unlocks.device_id, self.keybox | self.telematics)
+            keybox_unlock = unlocks.filtered(lambda c: c.device_id == self.keybox)
+            self.assertEqual(keybox_unlock.params, {"slot": "A1"})
+            # Pressed twice: the second request replaces the first.
+            booking.with_user(driver_user).sudo().action_iot_unlock()
+            self.assertEqual(
+                self.commands(booking, command_type="unlock").mapped("state"),
+                ["superseded", "superseded", "pending", "pending"],
+            )
+        self.car_2.carshare_station_id = self.create_station("No box", "NOBOX")
+        bare = self.confirmed_booking(start=self.at(30), vehicle_id=self.car_2.id)
+        with (
+            freeze_time(bare.access_valid_from + timedelta(minutes=1)),
+            self.assertRaisesRegex(UserError, "no connected box"),
+        ):
+            bare.with_user(self.manager).action_iot_unlock()
 
     def test_retry_and_cancel(self):
         booking = self.confirmed_booking()

@@ -75,12 +75,9 @@ class CarshareBooking(models.Model):
     def _carshare_portal_can_unlock(self):
         """A vehicle fitted with a connected box opens from the portal, with carshare_iot."""
         self.ensure_one()
-        if "carshare.iot.device" not in self.env or not hasattr(self, IOT_UNLOCK_METHOD):
+        if not hasattr(self, IOT_UNLOCK_METHOD):
             return False
-        devices = self.env["carshare.iot.device"].sudo()
-        return self._carshare_portal_code_visible() and bool(
-            devices.search_count([("vehicle_id", "=", self.vehicle_id.id)], limit=1)
-        )
+        return self._carshare_portal_code_visible() and bool(self.sudo()._iot_unlock_devices())
 
     # -- prices, from the billing ----------------------------------------------------------------
 

@@ -1,11 +1,9 @@
 from datetime import timedelta
-from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..models.carshare_booking import IOT_UNLOCK_METHOD
 from .common import CarsharePortalCase, png_bytes
 
 
@@ -243,8 +241,10 @@ class TestPortalAccess(CarsharePortalCase):
     def test_unlock_where_the_vehicle_has_a_box(self):
         if "carshare.iot.device" not in self.env:
             self.skipTest("carshare_iot is not installed")
-        Booking = type(self.env["carshare.booking"])
-        self.env["carshare.iot.device"].create(
+        self.login(self.alice)
+        url = self.booking_driving.access_url
+        self.assertNotIn("o_carshare_unlock", self.url_open(url).text)
+        box = self.env["carshare.iot.device"].create(
             {
                 "name": "Box",
                 "identifier": "portal-test-box",
@@ -252,11 +252,11 @@ class TestPortalAccess(CarsharePortalCase):
                 "vehicle_id": self.car_driven.id,
             }
         )
-        self.login(self.alice)
-        url = self.booking_driving.access_url
-        with patch.object(Booking, IOT_UNLOCK_METHOD, create=True) as unlock:
-            page = self.url_open(url).text
-            self.assertIn("o_carshare_unlock", page)
-            response = self.url_open(f"{url}/unlock", data={"csrf_token": self.csrf_token(url)})
+        self.assertIn("o_carshare_unlock", self.url_open(url).text)
+        response = self.url_open(f"{url}/unlock", data={"csrf_token": self.csrf_token(url)})
         self.assertIn("The vehicle is being unlocked", response.text)
-        unlock.assert_called_once()
+        unlock = self.env["carshare.iot.command"].search(
+            [("booking_id", "=", self.booking_driving.id), ("command_type", "=", "unlock")]
+        )
+        self.assertEqual(unlock.device_id, box)
+        self.assertEqual(unlock.state, "pending")
