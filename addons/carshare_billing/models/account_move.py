@@ -1,7 +1,12 @@
+import logging
+from datetime import timedelta
+
 import facturx
 
-from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo import Command, api, fields, models, modules
+from odoo.exceptions import UserError, ValidationError
+
+_logger = logging.getLogger(__name__)
 
 
 class AccountMove(models.Model):
@@ -12,6 +17,14 @@ class AccountMove(models.Model):
         string="Carsharing Community",
         readonly=True,
         index="btree_not_null",
+    )
+    carshare_damage_id = fields.Many2one(
+        "carshare.damage",
+        string="Damage",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The responsible damage whose insurance excess this invoice charges.",
     )
 
     # -- Factur-X for Chorus Pro -----------------------------------------------------------------
@@ -58,6 +71,7 @@ class AccountMove(models.Model):
     def _carshare_post(self):
         """Post the invoices and send them on their way: Chorus Pro, SEPA direct-debit orders."""
         self.action_post()
+        self._carshare_schedule_card_charge()
         self._carshare_send_to_chorus()
         self._carshare_add_to_payment_orders()
         return self
@@ -91,3 +105,144 @@ class AccountMove(models.Model):
         )
         if debits:
             debits.create_account_payment_line()
+
+    # -- card charges (Stripe) -------------------------------------------------------------------
+
+    carshare_charge_due_at = fields.Datetime(
+        string="Card Charge Due",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The driver's card is charged from this moment (personal use), then again after "
+        "each failure as the community's retry policy says.",
+    )
+    carshare_dunning_state = fields.Selection(
+        [
+            ("none", "No Reminder"),
+            ("failed", "Card Payment Failed"),
+            ("exhausted", "Card Retries Exhausted"),
+        ],
+        string="Card Dunning",
+        default="none",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="Card payment failed: the driver was sent the invoice's payment link and the card "
+        "is charged again later. Retries exhausted: the accountant follows up.",
+    )
+    carshare_charge_attempts = fields.Integer(
+        string="Card Charge Attempts", copy=False, readonly=True
+    )
+    carshare_charge_error = fields.Char(string="Card Charge Error", copy=False, readonly=True)
+
+    def _carshare_schedule_card_charge(self):
+        """Personal-use invoices of bookings are charged to the driver's card the community's
+        delay after the booking's end, when the company takes cards."""
+        Deposit = self.env["carshare.deposit"]
+        for invoice in self.filtered(lambda m: m.move_type == "out_invoice"):
+            bookings = invoice.invoice_line_ids.carshare_booking_id
+            if not bookings or any(b.usage != "perso" for b in bookings):
+                continue
+            if not Deposit._stripe_provider(invoice.company_id):
+                continue
+            ends = [b.date_return or b._carshare_billed_end() for b in bookings]
+            delay = timedelta(hours=invoice.carshare_community_id.charge_delay_hours)
+            invoice.carshare_charge_due_at = max(ends) + delay
+
+    @api.model
+    def _cron_carshare_charge_cards(self):
+        """Charge the driver's card for each due, unpaid invoice; each charge is committed at
+        once, so that a later failure cannot forget a payment Stripe has made."""
+        invoices = self.search(
+            [
+                ("carshare_charge_due_at", "<=", fields.Datetime.now()),
+                ("state", "=", "posted"),
+                ("move_type", "=", "out_invoice"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("carshare_dunning_state", "!=", "exhausted"),
+            ],
+            order="carshare_charge_due_at, id",
+        )
+        for invoice in invoices:
+            try:
+                with self.env.cr.savepoint():
+                    invoice._carshare_charge_card()
+            except (UserError, ValidationError) as error:
+                _logger.warning("card charge of %s failed: %s", invoice.name, error)
+            if not modules.module.current_test:
+                # As payment's own cron does: keep each charge Stripe has made.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _carshare_charge_card(self):
+        """Charge what the invoice still owes to the driver's card with Odoo's payment flow,
+        once at a time: returns the transaction, or nothing when no charge was made."""
+        self.ensure_one()
+        if not self._carshare_lock_for_charge() or self._carshare_charge_in_progress():
+            return self.env["payment.transaction"]
+        if self.state != "posted" or self.payment_state not in ("not_paid", "partial"):
+            return self.env["payment.transaction"]
+        token = self.env["carshare.deposit"]._stripe_token(self.partner_id, self.company_id)
+        if not token:
+            self._carshare_charge_failed(self.env._("No card is registered."))
+            return self.env["payment.transaction"]
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": token.provider_id.id,
+                    "payment_method_id": token.payment_method_id.id,
+                    "token_id": token.id,
+                    "operation": "offline",
+                    "amount": self.amount_residual,
+                    "currency_id": self.currency_id.id,
+                    "partner_id": self.partner_id.id,
+                    "invoice_ids": [Command.set(self.ids)],
+                }
+            )
+        )
+        tx._send_payment_request()
+        if tx.state == "done":
+            tx._post_process()
+            self.write({"carshare_dunning_state": "none", "carshare_charge_error": False})
+        elif tx.state in ("error", "cancel"):
+            self._carshare_charge_failed(tx.state_message)
+        return tx
+
+    def _carshare_lock_for_charge(self):
+        """Lock the invoice against a concurrent charge (cron and manual run); False if
+        another one holds it."""
+        self.env.cr.execute(
+            "SELECT id FROM account_move WHERE id = %s FOR UPDATE SKIP LOCKED", [self.id]
+        )
+        return bool(self.env.cr.fetchone())
+
+    def _carshare_charge_in_progress(self):
+        return bool(
+            self.sudo().transaction_ids.filtered(
+                lambda tx: tx.state in ("draft", "pending", "authorized")
+                or (tx.state == "done" and not tx.is_post_processed)
+            )
+        )
+
+    def _carshare_charge_failed(self, reason):
+        """Count the attempt, plan the next one or stop, and send the driver the link to pay."""
+        community = self.carshare_community_id
+        attempts = self.carshare_charge_attempts + 1
+        exhausted = attempts >= community.charge_max_attempts
+        retry = fields.Datetime.now() + timedelta(hours=community.charge_retry_hours)
+        self.write(
+            {
+                "carshare_charge_attempts": attempts,
+                "carshare_charge_error": reason,
+                "carshare_dunning_state": "exhausted" if exhausted else "failed",
+                "carshare_charge_due_at": False if exhausted else retry,
+            }
+        )
+        template = self.env.ref("carshare_billing.mail_template_card_payment_failed")
+        self.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+
+    def _carshare_payment_link(self):
+        """The invoice's portal page, where the driver pays it (with its access token)."""
+        self.ensure_one()
+        return f"{self.get_base_url()}{self.get_portal_url()}"

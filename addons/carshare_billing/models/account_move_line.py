@@ -20,3 +20,11 @@ class AccountMoveLine(models.Model):
     carshare_station_id = fields.Many2one(
         related="carshare_booking_id.station_id", store=True, string="Station"
     )
+    carshare_reversal_statement_id = fields.Many2one(
+        "carshare.reversal.statement",
+        string="Reversed By",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The confirmed revenue reversal statement that reversed this revenue.",
+    )

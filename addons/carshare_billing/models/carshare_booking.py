@@ -7,7 +7,13 @@ from odoo.exceptions import UserError
 
 CLOSED_STATES = ("done", "cancelled", "no_show")
 # Changing these on an active booking changes its estimate.
-ESTIMATE_FIELDS = {"date_start", "date_end", "vehicle_id", "expected_km"}
+ESTIMATE_FIELDS = {
+    "date_start",
+    "date_end",
+    "vehicle_id",
+    "expected_km",
+    "carshare_insurance_buyback",
+}
 BILLING_GROUPS = "carshare_fleet.group_carshare_manager,carshare_billing.group_carshare_accountant"
 
 
@@ -62,6 +68,26 @@ class CarshareBooking(models.Model):
         help="The employer for professional use, the driver for personal use.",
     )
     date_cancelled = fields.Datetime(string="Cancelled On", readonly=True, copy=False)
+    carshare_deposit_ids = fields.One2many(
+        "carshare.deposit", "booking_id", string="Deposits", readonly=True
+    )
+    carshare_deposit_count = fields.Integer(
+        string="Deposit Count", compute="_compute_carshare_deposit_count"
+    )
+    carshare_insurance_buyback = fields.Boolean(
+        string="Insurance Buy-Back",
+        tracking=True,
+        help="The driver buys back the excess of the insurance for this booking, per started "
+        "day: a responsible damage then costs them no excess.",
+    )
+    carshare_damage_ids = fields.One2many(
+        "carshare.damage", "carshare_booking_id", string="Damages", readonly=True
+    )
+
+    @api.depends("carshare_deposit_ids")
+    def _compute_carshare_deposit_count(self):
+        for booking in self:
+            booking.carshare_deposit_count = len(booking.carshare_deposit_ids)
 
     @api.depends("sale_order_id.invoice_ids")
     def _compute_carshare_invoice_ids(self):
@@ -98,7 +124,21 @@ class CarshareBooking(models.Model):
     def action_confirm(self):
         result = super().action_confirm()
         self._carshare_create_sale_orders()
+        self._carshare_hold_deposits()
         return result
+
+    def _carshare_hold_deposits(self):
+        """Hold the community's deposit on the driver's card for personal use, where the
+        company takes cards."""
+        Deposit = self.env["carshare.deposit"]
+        bookings = self.sudo().filtered(
+            lambda b: b.usage == "perso"
+            and b.community_id.deposit_amount > 0
+            and not b.carshare_deposit_ids
+            and Deposit._stripe_provider(b.company_id)
+        )
+        if bookings:
+            Deposit._carshare_create_for(bookings)
 
     def action_return(self, odometer=None, energy=None):
         result = super().action_return(odometer=odometer, energy=energy)
@@ -111,8 +151,13 @@ class CarshareBooking(models.Model):
             if vals["state"] == "cancelled":
                 vals = {"date_cancelled": fields.Datetime.now(), **vals}
             ending = self.filtered(lambda b: b.state != vals["state"])
+        ended = self.browse()
+        if vals.get("state") in CLOSED_STATES:
+            ended = self.filtered(lambda b: b.state != vals["state"])
         result = super().write(vals)
         ending._carshare_close_billing()
+        if ended:
+            ended.sudo().carshare_deposit_ids._carshare_booking_ended(vals["state"])
         if not ESTIMATE_FIELDS.isdisjoint(vals):
             self.filtered(lambda b: b.state in ("confirmed", "ongoing"))._carshare_update_estimate()
         return result
@@ -248,6 +293,8 @@ class CarshareBooking(models.Model):
             self.date_start, self._carshare_billed_end(), distance, self._carshare_plan()
         )
         lines += version._booking_fee_lines()
+        if self.carshare_insurance_buyback and not self._carshare_insurance_subscription():
+            lines += version._insurance_lines(self.date_start, self._carshare_billed_end())
         if returned:
             if self._carshare_monthly_fee_due():
                 lines += version._monthly_fee_lines(version.tariff_id._local_date(self.date_start))
@@ -263,6 +310,7 @@ class CarshareBooking(models.Model):
             [
                 ("partner_id", "=", self.partner_id.id),
                 ("community_id", "=", self.community_id.id),
+                ("plan_id.kind", "=", "discount"),
                 ("date_start", "<=", day),
                 "|",
                 ("date_end", "=", False),
@@ -271,6 +319,62 @@ class CarshareBooking(models.Model):
             limit=1,
         )
         return subscription.plan_id
+
+    def _carshare_insurance_subscription(self):
+        """The driver's yearly insurance at the start of the booking, if any."""
+        tariff = self.community_id.tariff_id
+        if not tariff:
+            return self.env["carshare.subscription"]
+        return self.env["carshare.subscription"]._carshare_insured(
+            self.partner_id, self.community_id, tariff._local_date(self.date_start)
+        )
+
+    def _carshare_excess_waived(self):
+        """True when the driver owes no excess for a damage on this booking."""
+        return self.carshare_insurance_buyback or bool(self._carshare_insurance_subscription())
+
+    # -- estimates for the portal ----------------------------------------------------------------
+
+    def _carshare_price_estimate(self):
+        """The price of the booking as it stands (a draft, or a new record of form values),
+        computed without writing anything: ``{'untaxed', 'total', 'currency', 'lines'}``, each
+        line a ``price_line`` dict with its ``untaxed`` and ``total``."""
+        self.ensure_one()
+        tariff = self.community_id.tariff_id
+        currency = self.company_id.currency_id or self.env.company.currency_id
+        if not tariff:
+            return {"untaxed": 0.0, "total": 0.0, "currency": currency, "lines": []}
+        payer = self._carshare_payer()
+        fiscal_position = (
+            self.env["account.fiscal.position"]
+            .with_company(tariff.company_id)
+            ._get_fiscal_position(payer)
+            if payer
+            else None
+        )
+        rows = tariff._priced_rows(self._carshare_billing_lines(), fiscal_position, payer)
+        return {
+            "untaxed": tariff.currency_id.round(sum(row["untaxed"] for row in rows)),
+            "total": tariff.currency_id.round(sum(row["total"] for row in rows)),
+            "currency": tariff.currency_id,
+            "lines": rows,
+        }
+
+    @api.model
+    def _carshare_price_estimate_for(self, values):
+        """``_carshare_price_estimate`` of a booking of ``values``, never saved."""
+        return self.new(values)._carshare_price_estimate()
+
+    def _carshare_cancellation_fee_estimate(self):
+        """What cancelling the booking now would cost, taxes included."""
+        self.ensure_one()
+        tariff = self.community_id.tariff_id
+        if not tariff or self.state not in ("draft", "confirmed"):
+            return 0.0
+        version = tariff._version_at(self.date_start)
+        lines = version._cancellation_fee_lines(self.date_start, fields.Datetime.now())
+        rows = tariff._priced_rows(lines, partner=self._carshare_payer())
+        return tariff.currency_id.round(sum(row["total"] for row in rows))
 
     def _carshare_monthly_fee_due(self):
         """True unless another returned booking of the member in the same calendar month
@@ -307,6 +411,18 @@ class CarshareBooking(models.Model):
             "view_mode": "form",
             "res_id": self.sale_order_id.id,
         }
+
+    def action_view_carshare_deposits(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "carshare_billing.action_carshare_deposit"
+        )
+        action["domain"] = [("booking_id", "=", self.id)]
+        if len(self.carshare_deposit_ids) == 1:
+            action.update(
+                view_mode="form", res_id=self.carshare_deposit_ids.id, views=[(False, "form")]
+            )
+        return action
 
     def action_view_carshare_invoices(self):
         self.ensure_one()

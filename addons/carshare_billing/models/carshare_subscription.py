@@ -1,3 +1,5 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_date
@@ -66,6 +68,7 @@ class CarshareSubscription(models.Model):
             ("id", "!=", self.id),
             ("partner_id", "=", self.partner_id.id),
             ("community_id", "=", self.community_id.id),
+            ("plan_id.kind", "=", self.plan_id.kind),
             "|",
             ("date_end", "=", False),
             ("date_end", ">=", self.date_start),
@@ -97,6 +100,8 @@ class CarshareSubscription(models.Model):
         }
 
     def _carshare_billing_lines(self, month):
+        if self.plan_id.kind == "insurance":
+            return self._carshare_insurance_lines(month)
         plan = self.plan_id.with_context(lang=self.partner_id.lang or self.env.lang)
         name = plan.env._(
             "%(plan)s subscription, %(month)s",
@@ -114,3 +119,31 @@ class CarshareSubscription(models.Model):
                 tax_included=plan.tariff_id.price_include_tax,
             )
         ]
+
+    def _carshare_insurance_lines(self, date_from):
+        """The yearly insurance of the subscription year starting on ``date_from``."""
+        tariff = self.plan_id.tariff_id.with_context(lang=self.partner_id.lang or self.env.lang)
+        version = tariff._version_at(tariff._utc(date_from))
+        return version._insurance_year_lines(date_from)
+
+    def _carshare_anniversary_in(self, date_from, date_to):
+        """The start of a subscription year between ``date_from`` and ``date_to``, if any."""
+        years = max(date_from.year - self.date_start.year, 0)
+        anniversary = self.date_start + relativedelta(years=years)
+        if anniversary < date_from:
+            anniversary = self.date_start + relativedelta(years=years + 1)
+        in_period = anniversary <= date_to and (not self.date_end or anniversary <= self.date_end)
+        return anniversary if in_period else None
+
+    @api.model
+    def _carshare_insured(self, partner, community, day):
+        """The yearly insurance subscription covering ``partner`` in ``community`` on ``day``."""
+        return self.search(
+            [
+                ("partner_id", "=", partner.id),
+                ("community_id", "=", community.id),
+                ("plan_id.kind", "=", "insurance"),
+                *self._active_domain(day, day),
+            ],
+            limit=1,
+        )

@@ -17,6 +17,13 @@ class CarshareSubscriptionPlan(models.Model):
     community_id = fields.Many2one(related="tariff_id.community_id", store=True, index=True)
     company_id = fields.Many2one(related="tariff_id.company_id", store=True)
     currency_id = fields.Many2one(related="tariff_id.currency_id")
+    kind = fields.Selection(
+        [("discount", "Discounts"), ("insurance", "Yearly Insurance")],
+        required=True,
+        default="discount",
+        help="Discounts: a monthly fee for lower prices. Yearly insurance: the tariff's yearly "
+        "insurance price each year; its members pay no daily buy-back and no excess.",
+    )
     monthly_fee = fields.Monetary(help="Charged to the subscriber every month.")
     time_discount = fields.Float(
         string="Discount on Time (%)", help="Lowers the hourly, slot and day prices."

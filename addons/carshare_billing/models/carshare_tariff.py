@@ -100,6 +100,19 @@ class CarshareTariff(models.Model):
         default=_default_product("carshare_billing.product_carshare_no_show_fee"),
     )
 
+    product_insurance_id = fields.Many2one(
+        "product.product",
+        string="Insurance Buy-Back",
+        required=True,
+        default=_default_product("carshare_billing.product_carshare_insurance"),
+    )
+    product_excess_id = fields.Many2one(
+        "product.product",
+        string="Insurance Excess",
+        required=True,
+        default=_default_product("carshare_billing.product_carshare_excess"),
+    )
+
     @api.constrains("community_id", "active")
     def _check_single_tariff(self):
         for tariff in self:
@@ -144,6 +157,30 @@ class CarshareTariff(models.Model):
         taxes = product.taxes_id._filter_taxes_by_company(company) or company.account_sale_tax_id
         taxes = fiscal_position.map_tax(taxes)
         return taxes._carshare_tax_included() if tax_included else taxes
+
+    def _priced_rows(self, lines, fiscal_position=None, partner=None):
+        """``lines`` (``price_line`` dicts) with their amounts, taxes excluded (``untaxed``) and
+        included (``total``), as their order lines would compute them."""
+        self.ensure_one()
+        fiscal_position = fiscal_position or self.env["account.fiscal.position"]
+        rows = []
+        for line in lines:
+            if line.get("display_type"):
+                continue
+            taxes = self._line_taxes(
+                line["product"], self.company_id, fiscal_position, line["tax_included"]
+            )
+            amounts = taxes.compute_all(
+                line["price_unit"] * (1 - line["discount"] / 100),
+                currency=self.currency_id,
+                quantity=line["quantity"],
+                product=line["product"],
+                partner=partner,
+            )
+            rows.append(
+                {**line, "untaxed": amounts["total_excluded"], "total": amounts["total_included"]}
+            )
+        return rows
 
     def action_open_simulator(self):
         self.ensure_one()

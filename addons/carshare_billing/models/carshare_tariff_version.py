@@ -18,6 +18,9 @@ MONETARY_FIELDS = [
     "late_fee",
     "cancellation_fee",
     "no_show_fee",
+    "insurance_day_price",
+    "insurance_year_price",
+    "insurance_excess",
 ]
 
 
@@ -82,6 +85,23 @@ class CarshareTariffVersion(models.Model):
     )
     no_show_fee = fields.Monetary(
         string="No-Show Fee", help="Charged when the vehicle is not picked up in time."
+    )
+    insurance_day_price = fields.Monetary(
+        string="Excess Buy-Back per Day",
+        default=7.6,
+        help="Per started day of a booking whose driver buys back the insurance excess.",
+    )
+    insurance_year_price = fields.Monetary(
+        string="Yearly Insurance",
+        default=96.5,
+        help="Charged each year to the members of a yearly insurance plan: they pay no daily "
+        "buy-back and no excess.",
+    )
+    insurance_excess = fields.Monetary(
+        string="Insurance Excess (tax excl.)",
+        default=900.0,
+        help="Invoiced to a driver responsible for a damage found at check-in, taxes excluded, "
+        "unless the excess was bought back.",
     )
 
     @api.depends("tariff_id", "date_from", "date_to")
@@ -316,3 +336,27 @@ class CarshareTariffVersion(models.Model):
             return []
         name = self.env._("No-show: the vehicle was not picked up")
         return [self._fee_line("no_show_fee", self.no_show_fee, name)]
+
+    def _insurance_lines(self, date_start, date_end):
+        """The buy-back of the excess, per started day of the booking."""
+        days = math.ceil((date_end - date_start).total_seconds() / 86400)
+        if not (self.insurance_day_price and days > 0):
+            return []
+        name = self.env._("Insurance excess buy-back, %(days)s started days", days=days)
+        return [self._fee_line("insurance", self.insurance_day_price, name, days)]
+
+    def _insurance_year_lines(self, date_from):
+        """The yearly insurance of the year starting on ``date_from``."""
+        if not self.insurance_year_price:
+            return []
+        name = self.env._("Yearly insurance from %(date)s", date=format_date(self.env, date_from))
+        return [
+            self._fee_line("insurance", self.insurance_year_price, name) | {"key": "insurance_year"}
+        ]
+
+    def _excess_lines(self):
+        """The excess due for a responsible damage, taxes excluded."""
+        if not self.insurance_excess:
+            return []
+        name = self.env._("Insurance excess for a responsible damage")
+        return [self._fee_line("excess", self.insurance_excess, name, tax_included=False)]

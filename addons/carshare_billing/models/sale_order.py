@@ -205,6 +205,7 @@ class SaleOrder(models.Model):
             domain = [
                 *Subscription._active_domain(month, month + relativedelta(months=1, days=-1)),
                 ("plan_id.monthly_fee", ">", 0),
+                ("plan_id.kind", "=", "discount"),
             ]
             if communities:
                 domain.append(("community_id", "in", communities.ids))
@@ -222,6 +223,29 @@ class SaleOrder(models.Model):
                 order._carshare_sync_lines(subscription._carshare_billing_lines(month))
                 order.action_confirm()
             month += relativedelta(months=1)
+        self._carshare_order_insurance_years(date_from, date_to, communities)
+
+    @api.model
+    def _carshare_order_insurance_years(self, date_from, date_to, communities):
+        """Confirm an order for each year of a yearly insurance starting within the period,
+        once."""
+        domain = [
+            *self.env["carshare.subscription"]._active_domain(date_from, date_to),
+            ("plan_id.kind", "=", "insurance"),
+        ]
+        if communities:
+            domain.append(("community_id", "in", communities.ids))
+        for subscription in self.env["carshare.subscription"].search(domain):
+            year_start = subscription._carshare_anniversary_in(date_from, date_to)
+            if not year_start or subscription.sale_order_ids.filtered(
+                lambda o, day=year_start: o.carshare_date == day
+            ):
+                continue
+            order = self.with_company(subscription.company_id).create(
+                subscription._carshare_sale_order_values(year_start)
+            )
+            order._carshare_sync_lines(subscription._carshare_billing_lines(year_start))
+            order.action_confirm()
 
     @api.model
     def _cron_carshare_month_end(self):

@@ -10,6 +10,8 @@ COMPONENTS = [
     ("cancellation_fee", "Cancellation Fee"),
     ("no_show_fee", "No-Show Fee"),
     ("subscription", "Subscription"),
+    ("insurance", "Insurance Buy-Back"),
+    ("excess", "Insurance Excess"),
 ]
 
 
@@ -35,4 +37,7 @@ class SaleOrderLine(models.Model):
         if self.carshare_booking_id or self.carshare_component:
             values["carshare_booking_id"] = self.carshare_booking_id.id
             values["carshare_component"] = self.carshare_component
+            fee_account = self.company_id.carshare_booking_fee_account_id
+            if self.carshare_component == "booking_fee" and fee_account:
+                values["account_id"] = fee_account.id
         return values

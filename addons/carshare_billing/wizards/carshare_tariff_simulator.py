@@ -72,24 +72,5 @@ class CarshareTariffSimulator(models.TransientModel):
         return lines + version._late_fee_lines(self.late_minutes)
 
     def _priced_rows(self):
-        tariff = self.tariff_id
-        company = tariff.company_id
-        rows = []
-        for line in self._price_lines():
-            taxes = tariff._line_taxes(
-                line["product"], company, self.env["account.fiscal.position"], line["tax_included"]
-            )
-            amounts = taxes.compute_all(
-                line["price_unit"] * (1 - line["discount"] / 100),
-                currency=self.currency_id,
-                quantity=line["quantity"],
-                product=line["product"],
-            )
-            rows.append(
-                {
-                    **line,
-                    "untaxed": amounts["total_excluded"],
-                    "total": amounts["total_included"],
-                }
-            )
-        return rows
+        lines = self._price_lines()
+        return self.tariff_id._priced_rows(lines) if lines else []

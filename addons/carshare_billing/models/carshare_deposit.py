@@ -1,0 +1,478 @@
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import float_compare, format_amount
+
+MANAGER_GROUP = "carshare_fleet.group_carshare_manager"
+ACCOUNTANT_GROUP = "carshare_billing.group_carshare_accountant"
+
+
+class CarshareDeposit(models.Model):
+    _name = "carshare.deposit"
+    _description = "Carsharing Deposit"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    booking_id = fields.Many2one(
+        "carshare.booking",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    partner_id = fields.Many2one("res.partner", string="Driver", required=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    amount = fields.Monetary(
+        required=True, readonly=True, help="Held on the driver's card: the community's deposit."
+    )
+    captured_amount = fields.Monetary(compute="_compute_captured_amount", store=True)
+    state = fields.Selection(
+        [
+            ("to_register", "Card to Register"),
+            ("held", "Held"),
+            ("captured", "Captured"),
+            ("released", "Released"),
+            ("expired", "Expired"),
+            ("failed", "Failed"),
+        ],
+        required=True,
+        default="to_register",
+        readonly=True,
+        index=True,
+        tracking=True,
+        help="Card to register: the driver has no card yet. Held: the amount is held on the "
+        "card. Captured: part or all of it was taken, the rest released. Expired: the card's "
+        "bank dropped the hold. Failed: the card refused the hold.",
+    )
+    failure_reason = fields.Char(readonly=True, tracking=True)
+    transaction_ids = fields.One2many(
+        "payment.transaction", "carshare_deposit_id", string="Transactions", readonly=True
+    )
+    hold_transaction_id = fields.Many2one(
+        "payment.transaction", string="Current Hold", readonly=True, copy=False
+    )
+    hold_placed_at = fields.Datetime(readonly=True, copy=False)
+    hold_expires_at = fields.Datetime(
+        readonly=True, copy=False, help="The hold is renewed before this moment."
+    )
+    hold_renewal_failed = fields.Boolean(readonly=True, copy=False, tracking=True)
+    release_due_at = fields.Datetime(
+        readonly=True, copy=False, help="The hold is released automatically at this moment."
+    )
+    released_at = fields.Datetime(readonly=True, copy=False)
+    capture_ids = fields.One2many(
+        "carshare.deposit.capture", "deposit_id", string="Captures", readonly=True
+    )
+
+    _sql_constraints = [
+        ("amount_positive", "CHECK(amount > 0)", "A deposit holds a positive amount."),
+    ]
+
+    @api.depends("capture_ids.amount")
+    def _compute_captured_amount(self):
+        for deposit in self:
+            deposit.captured_amount = sum(deposit.capture_ids.mapped("amount"))
+
+    @api.depends("booking_id.name")
+    def _compute_display_name(self):
+        for deposit in self:
+            deposit.display_name = self.env._(
+                "Deposit %(booking)s", booking=deposit.booking_id.name
+            )
+
+    # -- Stripe ----------------------------------------------------------------------------------
+
+    @api.model
+    def _stripe_provider(self, company):
+        """The company's Stripe provider, if card payments are set up."""
+        return (
+            self.env["payment.provider"]
+            .sudo()
+            .search(
+                [
+                    ("code", "=", "stripe"),
+                    ("state", "in", ("enabled", "test")),
+                    ("company_id", "=", company.id),
+                ],
+                limit=1,
+            )
+        )
+
+    @api.model
+    def _stripe_token(self, partner, company):
+        """The card the partner registered last with the company's Stripe provider."""
+        provider = self._stripe_provider(company)
+        if not provider:
+            return self.env["payment.token"]
+        return (
+            self.env["payment.token"]
+            .sudo()
+            .search(
+                [("provider_id", "=", provider.id), ("partner_id", "=", partner.id)],
+                order="id desc",
+                limit=1,
+            )
+        )
+
+    @api.model
+    def _carshare_create_for(self, bookings):
+        """Deposits of the personal bookings, held at once when the driver has a card."""
+        deposits = self.sudo().create(
+            [
+                {
+                    "booking_id": booking.id,
+                    "partner_id": booking.partner_id.id,
+                    "company_id": booking.company_id.id,
+                    "currency_id": booking.company_id.currency_id.id,
+                    "amount": booking.community_id.deposit_amount,
+                }
+                for booking in bookings
+            ]
+        )
+        deposits._carshare_place_hold()
+        return deposits
+
+    def _carshare_place_hold(self):
+        """Hold the deposit on the driver's card; without a card, ask the driver for one."""
+        for deposit in self:
+            token = self._stripe_token(deposit.partner_id, deposit.company_id)
+            if not token:
+                deposit.state = "to_register"
+                deposit._carshare_ask_for_card()
+                continue
+            tx, reason = deposit._carshare_hold(token)
+            if tx:
+                deposit._carshare_held_by(tx)
+            else:
+                deposit.write({"state": "failed", "failure_reason": reason})
+                deposit._carshare_tell_driver(
+                    self.env._(
+                        "Your card refused the deposit of %(amount)s for booking %(booking)s: "
+                        "%(reason)s Please register another card in your account.",
+                        amount=deposit._format(deposit.amount),
+                        booking=deposit.booking_id.name,
+                        reason=reason,
+                    )
+                )
+
+    def _carshare_hold(self, token):
+        """Ask Stripe for a hold (``capture_method=manual``) of the deposit on the card.
+        Returns ``(transaction, False)`` once held, ``(no transaction, reason)`` otherwise."""
+        try:
+            with self.env.cr.savepoint():
+                tx = self._carshare_hold_request(token)
+        except (UserError, ValidationError) as error:  # e.g. Stripe cannot be reached
+            return self.env["payment.transaction"], str(error)
+        if tx.state != "authorized":
+            return self.env["payment.transaction"], tx.state_message
+        return tx, False
+
+    def _carshare_hold_request(self, token):
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": token.provider_id.id,
+                    "payment_method_id": token.payment_method_id.id,
+                    "token_id": token.id,
+                    "operation": "offline",
+                    "amount": self.amount,
+                    "currency_id": self.currency_id.id,
+                    "partner_id": self.partner_id.id,
+                    "carshare_deposit_id": self.id,
+                    "reference": self.env["payment.transaction"]._compute_reference(
+                        "stripe", prefix=f"{self.booking_id.name}-DEP"
+                    ),
+                }
+            )
+        )
+        tx._send_payment_request()
+        return tx
+
+    def _carshare_held_by(self, tx):
+        now = fields.Datetime.now()
+        self.write(
+            {
+                "state": "held",
+                "hold_transaction_id": tx.id,
+                "hold_placed_at": now,
+                "hold_expires_at": now
+                + timedelta(days=self.booking_id.community_id.deposit_hold_days),
+                "hold_renewal_failed": False,
+                "failure_reason": False,
+            }
+        )
+
+    def _carshare_ask_for_card(self):
+        url = f"{self.get_base_url()}/my/payment_method"
+        self._carshare_tell_driver(
+            self.env._(
+                "A deposit of %(amount)s is held on your card for each booking. Register a card "
+                "at %(url)s to secure booking %(booking)s.",
+                amount=self._format(self.amount),
+                url=url,
+                booking=self.booking_id.name,
+            )
+        )
+
+    def _carshare_tell_driver(self, body):
+        self.booking_id.message_post(
+            body=body, partner_ids=self.partner_id.ids, subtype_xmlid="mail.mt_comment"
+        )
+
+    def _format(self, amount):
+        return format_amount(self.env, amount, self.currency_id)
+
+    def _stripe_intent(self):
+        """The hold's PaymentIntent as Stripe has it now."""
+        tx = self.hold_transaction_id
+        return tx.provider_id._stripe_make_request(
+            f"payment_intents/{tx.provider_reference}", method="GET"
+        )
+
+    # -- manager actions -------------------------------------------------------------------------
+
+    def action_place_hold(self):
+        """Managers: try the hold again, e.g. once the driver registered a new card."""
+        self._carshare_check_group(MANAGER_GROUP)
+        for deposit in self:
+            if deposit.state not in ("to_register", "failed", "expired"):
+                raise UserError(
+                    self.env._(
+                        "%(deposit)s is not waiting for a hold.", deposit=deposit.display_name
+                    )
+                )
+        self.sudo()._carshare_place_hold()
+        return True
+
+    def action_release(self):
+        """Managers: release the hold now."""
+        self._carshare_check_group(MANAGER_GROUP)
+        self.sudo()._carshare_release()
+        return True
+
+    def action_capture(self, amount, move, reason="invoice"):
+        """Managers and accountants: take ``amount`` of the hold to pay ``move`` (a posted
+        invoice of the driver); Stripe releases the rest of the hold. The money is a payment
+        reconciled with the invoice. Returns the capture line."""
+        self.ensure_one()
+        self._carshare_check_group(f"{MANAGER_GROUP},{ACCOUNTANT_GROUP}")
+        deposit = self.sudo()
+        deposit._carshare_check_capture(amount, move)
+        try:
+            with self.env.cr.savepoint():
+                return deposit._carshare_capture(amount, move.sudo(), reason)
+        except ValidationError as error:  # Stripe refused: nothing happened.
+            raise UserError(
+                self.env._(
+                    "Stripe refused to capture %(deposit)s: %(error)s",
+                    deposit=self.display_name,
+                    error=error.args[0],
+                )
+            ) from error
+
+    def _carshare_check_group(self, groups):
+        if not self.env.su and not self.env.user.has_groups(groups):
+            raise AccessError(self.env._("You are not allowed to capture or release deposits."))
+
+    def _carshare_check_capture(self, amount, move):
+        currency = self.currency_id
+        if self.state != "held":
+            raise UserError(self._carshare_not_held_message())
+        if float_compare(amount, 0.0, precision_rounding=currency.rounding) <= 0:
+            raise UserError(self.env._("The amount to capture must be positive."))
+        if float_compare(amount, self.amount, precision_rounding=currency.rounding) > 0:
+            raise UserError(
+                self.env._(
+                    "%(amount)s cannot be captured: only %(hold)s is held on the card.",
+                    amount=self._format(amount),
+                    hold=self._format(self.amount),
+                )
+            )
+        if (
+            not move
+            or move.state != "posted"
+            or move.move_type != "out_invoice"
+            or move.company_id != self.company_id
+            or move.commercial_partner_id != self.partner_id.commercial_partner_id
+        ):
+            raise UserError(
+                self.env._(
+                    "A deposit pays a posted invoice of its driver, %(driver)s.",
+                    driver=self.partner_id.name,
+                )
+            )
+        if float_compare(amount, move.amount_residual, precision_rounding=currency.rounding) > 0:
+            raise UserError(
+                self.env._(
+                    "%(amount)s is more than the %(residual)s still due on %(invoice)s.",
+                    amount=self._format(amount),
+                    residual=self._format(move.amount_residual),
+                    invoice=move.name,
+                )
+            )
+        if self._stripe_intent().get("status") != "requires_capture":
+            raise UserError(
+                self.env._(
+                    "The hold of %(deposit)s has expired at the card's bank: nothing can be "
+                    "captured any more.",
+                    deposit=self.display_name,
+                )
+            )
+
+    def _carshare_not_held_message(self):
+        messages = {
+            "to_register": self.env._("Nothing is held: the driver has not registered a card."),
+            "failed": self.env._("Nothing is held: the card refused the hold."),
+            "expired": self.env._("The hold has expired: nothing is held any more."),
+            "released": self.env._("The deposit was already released."),
+            "captured": self.env._(
+                "The deposit was already captured and the rest of the hold released: nothing "
+                "is held any more."
+            ),
+        }
+        return self.env._(
+            "%(deposit)s: %(reason)s", deposit=self.display_name, reason=messages[self.state]
+        )
+
+    def _carshare_capture(self, amount, move, reason):
+        tx = self.hold_transaction_id
+        tx.invoice_ids = [Command.link(move.id)]
+        child = tx._send_capture_request(amount_to_capture=amount)
+        captured = child or tx
+        if captured.state != "done":
+            raise ValidationError(captured.state_message or self.env._("The capture failed."))
+        (tx | tx.child_transaction_ids)._post_process()
+        capture = self.env["carshare.deposit.capture"].create(
+            {
+                "deposit_id": self.id,
+                "amount": amount,
+                "reason": reason,
+                "move_id": move.id,
+                "transaction_id": captured.id,
+            }
+        )
+        self.write({"state": "captured", "released_at": fields.Datetime.now()})
+        self.booking_id.message_post(
+            body=self.env._(
+                "%(amount)s of the deposit captured for %(reason)s (%(invoice)s); the remaining "
+                "%(rest)s released on the driver's card.",
+                amount=self._format(amount),
+                reason=dict(capture._fields["reason"]._description_selection(self.env))[reason],
+                invoice=move.name,
+                rest=self._format(self.amount - amount),
+            )
+        )
+        return capture
+
+    def _carshare_release(self):
+        for deposit in self:
+            if deposit.state != "held":
+                raise UserError(deposit._carshare_not_held_message())
+            deposit.hold_transaction_id.with_context(
+                carshare_deposit_action=True
+            )._send_void_request()
+            deposit.write({"state": "released", "released_at": fields.Datetime.now()})
+            deposit.booking_id.message_post(
+                body=self.env._(
+                    "The deposit of %(amount)s was released on the driver's card.",
+                    amount=deposit._format(deposit.amount),
+                )
+            )
+
+    # -- booking events --------------------------------------------------------------------------
+
+    def _carshare_booking_ended(self, state):
+        """A cancelled booking frees its deposit at once; after a return or a no-show it is
+        released after the community's delay."""
+        now = fields.Datetime.now()
+        for deposit in self.filtered(lambda d: d.state in ("to_register", "held", "failed")):
+            if state == "cancelled":
+                if deposit.state == "held":
+                    deposit._carshare_release()
+                else:
+                    deposit.write({"state": "released", "released_at": now})
+            else:
+                days = deposit.booking_id.community_id.deposit_release_days
+                deposit.release_due_at = now + timedelta(days=days)
+
+    def _carshare_hold_canceled(self, tx):
+        """Stripe cancelled the hold without us asking: it expired."""
+        self.write({"state": "expired", "failure_reason": tx.state_message})
+        self._carshare_alert_manager(
+            self.env._("The card hold of this deposit expired at the driver's bank.")
+        )
+
+    def _carshare_alert_manager(self, note):
+        for deposit in self:
+            manager = deposit.booking_id.user_id or self.env.user
+            deposit.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Deposit hold to check"),
+                note=note,
+                user_id=manager.id,
+            )
+
+    # -- crons -----------------------------------------------------------------------------------
+
+    @api.model
+    def _cron_carshare_deposits(self):
+        """Hold the deposits of drivers who registered a card, release the deposits due,
+        renew the holds about to expire and notice the holds Stripe let expire."""
+        now = fields.Datetime.now()
+        self.search(
+            [
+                ("state", "=", "to_register"),
+                ("booking_id.state", "in", ("confirmed", "ongoing")),
+            ]
+        )._carshare_place_hold_if_card()
+        self.search([("state", "=", "held"), ("release_due_at", "<=", now)])._carshare_release()
+        self.search(
+            [
+                ("state", "=", "held"),
+                ("hold_expires_at", "<=", now),
+                ("hold_renewal_failed", "=", False),
+            ]
+        )._carshare_renew_hold()
+        self.search(
+            [("state", "=", "held"), ("hold_renewal_failed", "=", True)]
+        )._carshare_check_expiry()
+
+    def _carshare_place_hold_if_card(self):
+        self.filtered(
+            lambda d: self._stripe_token(d.partner_id, d.company_id)
+        )._carshare_place_hold()
+
+    def _carshare_renew_hold(self):
+        """Place a new hold, then cancel the old one; if the card refuses, keep the old one
+        until it expires and tell the manager."""
+        for deposit in self:
+            old = deposit.hold_transaction_id
+            tx, reason = deposit._carshare_hold(old.token_id)
+            if tx:
+                old.with_context(carshare_deposit_action=True)._send_void_request()
+                deposit._carshare_held_by(tx)
+                deposit.message_post(body=self.env._("The card hold was renewed."))
+            else:
+                deposit.write({"hold_renewal_failed": True, "failure_reason": reason})
+                deposit._carshare_alert_manager(
+                    self.env._(
+                        "The card hold could not be renewed (%(reason)s); it expires within a "
+                        "day. Capture what is owed now, or ask the driver for another card.",
+                        reason=reason,
+                    )
+                )
+
+    def _carshare_check_expiry(self):
+        for deposit in self:
+            intent = deposit._stripe_intent()
+            if intent.get("status") == "canceled":
+                deposit.hold_transaction_id._handle_notification_data(
+                    "stripe",
+                    {"reference": deposit.hold_transaction_id.reference, "payment_intent": intent},
+                )

@@ -1,0 +1,12 @@
+from odoo import models
+
+
+class CarshareInspection(models.Model):
+    _inherit = "carshare.inspection"
+
+    def action_done(self):
+        result = super().action_done()
+        self.filtered(lambda i: i.kind == "checkin" and i.state == "done").damage_ids.filtered(
+            "responsible"
+        )._carshare_invoice_excess()
+        return result

@@ -1,0 +1,190 @@
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools.float_utils import float_compare
+
+
+class CarshareReversalRule(models.Model):
+    _name = "carshare.reversal.rule"
+    _description = "Carsharing Revenue Reversal Rule"
+    _inherit = ["mail.thread"]
+    _order = "community_id, id"
+    _check_company_auto = True
+
+    community_id = fields.Many2one(
+        "carshare.community",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+        tracking=True,
+    )
+    company_id = fields.Many2one(
+        related="community_id.company_id", store=True, index=True, precompute=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    active = fields.Boolean(default=True)
+    date_start = fields.Date(
+        string="First Period From",
+        required=True,
+        default=fields.Date.context_today,
+        tracking=True,
+        help="Statements are created for the periods ending on or after this date.",
+    )
+    period = fields.Selection(
+        [
+            ("monthly", "Monthly"),
+            ("fortnightly", "Fortnightly"),
+            ("quarterly", "Quarterly"),
+        ],
+        required=True,
+        default="quarterly",
+        tracking=True,
+        help="Fortnightly: from the 1st to the 15th, then to the end of the month. Quarterly: "
+        "calendar quarters.",
+    )
+    commission_percent = fields.Float(
+        string="Operator's Commission (%)",
+        tracking=True,
+        help="Kept by the operator on the revenue left once the fees are deducted.",
+    )
+    deduct_booking_fee = fields.Boolean(
+        string="Keep the Booking Fees",
+        default=True,
+        tracking=True,
+        help="The platform's booking fees are not reversed.",
+    )
+    deduct_stripe_fees = fields.Boolean(
+        string="Deduct Stripe's Fees",
+        default=True,
+        tracking=True,
+        help="Stripe's fees of the period's reconciled payouts are deducted from the revenue.",
+    )
+    settlement = fields.Selection(
+        [("bill", "Vendor Bill"), ("payment", "Payment")],
+        required=True,
+        default="bill",
+        tracking=True,
+        help="Vendor bill: one posted bill per beneficiary, paid as usual. Payment: one posted "
+        "outgoing payment per beneficiary from the journal below.",
+    )
+    journal_id = fields.Many2one(
+        "account.journal",
+        check_company=True,
+        domain="[('type', 'in', ('purchase', 'bank'))]",
+        help="Purchase journal of the bills (empty: the company's default), or bank journal "
+        "of the payments.",
+    )
+    share_ids = fields.One2many(
+        "carshare.reversal.share", "rule_id", string="Beneficiaries", copy=True
+    )
+    statement_ids = fields.One2many("carshare.reversal.statement", "rule_id", string="Statements")
+
+    _sql_constraints = [
+        (
+            "community_uniq",
+            "unique(community_id)",
+            "A community has a single revenue reversal rule.",
+        ),
+    ]
+
+    @api.depends("community_id", "period")
+    def _compute_display_name(self):
+        periods = dict(self._fields["period"]._description_selection(self.env))
+        for rule in self:
+            rule.display_name = f"{rule.community_id.name or ''} ({periods.get(rule.period, '')})"
+
+    @api.constrains("share_ids")
+    def _check_shares(self):
+        for rule in self:
+            total = sum(rule.share_ids.mapped("percent"))
+            if float_compare(total, 100.0, precision_digits=2):
+                raise ValidationError(
+                    self.env._(
+                        "The shares of the beneficiaries of %(community)s add up to %(total)s %%: "
+                        "they must add up to 100 %%.",
+                        community=rule.community_id.name,
+                        total=f"{total:g}",
+                    )
+                )
+
+    @api.constrains("commission_percent")
+    def _check_commission(self):
+        for rule in self:
+            if not 0 <= rule.commission_percent <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The commission of %(community)s must be between 0 and 100 %%.",
+                        community=rule.community_id.name,
+                    )
+                )
+
+    @api.constrains("settlement", "journal_id")
+    def _check_journal(self):
+        for rule in self:
+            if rule.settlement == "payment" and rule.journal_id.type != "bank":
+                raise ValidationError(
+                    self.env._(
+                        "Choose the bank journal that pays the beneficiaries of %(community)s.",
+                        community=rule.community_id.name,
+                    )
+                )
+            if rule.settlement == "bill" and rule.journal_id.type not in (False, "purchase"):
+                raise ValidationError(
+                    self.env._(
+                        "The bills of %(community)s go to a purchase journal.",
+                        community=rule.community_id.name,
+                    )
+                )
+
+    # -- periods ---------------------------------------------------------------------------------
+
+    def _period_of(self, day):
+        """(first day, last day) of the rule's period containing ``day``."""
+        self.ensure_one()
+        if self.period == "fortnightly":
+            if day.day <= 15:
+                return day.replace(day=1), day.replace(day=15)
+            return day.replace(day=16), day + relativedelta(day=31)
+        months = 3 if self.period == "quarterly" else 1
+        first = date(day.year, (day.month - 1) // months * months + 1, 1)
+        return first, first + relativedelta(months=months, days=-1)
+
+    def _last_ended_period(self, today):
+        """The last period ended before ``today``."""
+        start, _end = self._period_of(today)
+        return self._period_of(start - timedelta(days=1))
+
+    @api.model
+    def _cron_create_statements(self):
+        """Create and compute the statement of each rule's period that has just ended."""
+        today = fields.Date.context_today(self)
+        Statement = self.env["carshare.reversal.statement"]
+        for rule in self.search([("date_start", "<", today)]):
+            date_from, date_to = rule._last_ended_period(today)
+            if date_to < rule.date_start or Statement.search_count(
+                [
+                    ("community_id", "=", rule.community_id.id),
+                    ("date_from", "<=", date_to),
+                    ("date_to", ">=", date_from),
+                ],
+                limit=1,
+            ):
+                continue
+            Statement.with_company(rule.company_id).create(
+                {"rule_id": rule.id, "date_from": date_from, "date_to": date_to}
+            ).action_compute()
+
+    def action_view_statements(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reversal Statements"),
+            "res_model": "carshare.reversal.statement",
+            "view_mode": "list,form",
+            "domain": [("rule_id", "=", self.id)],
+            "context": {"default_rule_id": self.id},
+        }

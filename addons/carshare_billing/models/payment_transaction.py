@@ -1,0 +1,76 @@
+from odoo import Command, fields, models
+from odoo.tools import float_compare
+
+
+class PaymentTransaction(models.Model):
+    _inherit = "payment.transaction"
+
+    carshare_deposit_id = fields.Many2one(
+        "carshare.deposit",
+        string="Deposit",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+    )
+
+    def _stripe_prepare_payment_intent_payload(self):
+        """Deposits are card holds, captured or released later."""
+        payload = super()._stripe_prepare_payment_intent_payload()
+        if self.carshare_deposit_id:
+            payload["capture_method"] = "manual"
+        return payload
+
+    def _create_child_transaction(self, amount, is_refund=False, **custom_create_values):
+        if self.carshare_deposit_id and not is_refund:
+            custom_create_values = {
+                "carshare_deposit_id": self.carshare_deposit_id.id,
+                "invoice_ids": [Command.set(self.invoice_ids.ids)],
+                **custom_create_values,
+            }
+        return super()._create_child_transaction(
+            amount, is_refund=is_refund, **custom_create_values
+        )
+
+    def _send_capture_request(self, amount_to_capture=None):
+        """Deposits: capture part of the hold, as Stripe allows. The captured part is a child
+        transaction (it makes the payment); the rest, released by Stripe, a cancelled one."""
+        partial = (
+            self.carshare_deposit_id
+            and self.provider_code == "stripe"
+            and amount_to_capture
+            and float_compare(
+                amount_to_capture, self.amount, precision_rounding=self.currency_id.rounding
+            )
+            != 0
+        )
+        if not partial:
+            return super()._send_capture_request(amount_to_capture=amount_to_capture)
+        tx = self.with_context(
+            carshare_amount_to_capture=amount_to_capture,
+            carshare_capture_currency=self.currency_id,
+        )
+        child = (
+            super(PaymentTransaction, tx)
+            ._send_capture_request(amount_to_capture=amount_to_capture)
+            .with_env(self.env)
+        )
+        if self.state == "done":
+            child.provider_reference = self.provider_reference
+            child._set_done()
+            released = self._create_child_transaction(self.amount - amount_to_capture)
+            released.provider_reference = self.provider_reference
+            released.with_context(carshare_deposit_action=True)._set_canceled(
+                state_message=self.env._("Released by Stripe with the partial capture.")
+            )
+        return child
+
+    def _set_canceled(self, state_message=None, extra_allowed_states=()):
+        canceled = super()._set_canceled(
+            state_message=state_message, extra_allowed_states=extra_allowed_states
+        )
+        if not self.env.context.get("carshare_deposit_action"):
+            for tx in canceled.filtered("carshare_deposit_id"):
+                deposit = tx.carshare_deposit_id
+                if deposit.state == "held" and deposit.hold_transaction_id == tx:
+                    deposit._carshare_hold_canceled(tx)
+        return canceled

@@ -1,0 +1,155 @@
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import FRIDAY_9H, CarshareBillingCase
+from .fake_stripe import FakeStripeMixin
+
+STRIPE_LOGGERS = (
+    "odoo.addons.payment_stripe.models.payment_transaction",
+    "odoo.addons.payment.models.payment_transaction",
+)
+PAYOUT_DAY = date(2025, 1, 20)
+
+
+@tagged("post_install", "-at_install")
+class TestPayout(FakeStripeMixin, CarshareBillingCase):
+    """Two trips charged by card, 8.00 and 5.50: Stripe keeps 1.5 % + 0.25 of each, 0.37 and
+    0.33, and pays out 12.80."""
+
+    def setUp(self):
+        super().setUp()
+        self.fake_stripe.reset()
+        self.stripe_token(self.alice)
+        self.invoices = self.env["account.move"]
+        for start, hours in ((FRIDAY_9H, 2), (FRIDAY_9H + timedelta(days=2), 3)):
+            booking = self._trip(start, hours)
+            invoice = booking.carshare_invoice_ids
+            with freeze_time(invoice.carshare_charge_due_at), mute_logger(*STRIPE_LOGGERS):
+                invoice._carshare_charge_card()
+            self.invoices |= invoice
+        self.bank = self.company_data["default_journal_bank"]
+
+    def _payout(self):
+        with freeze_time(PAYOUT_DAY):
+            self.fake_stripe.create_payout()
+        return self.env["carshare.stripe.payout"]._carshare_fetch(self.stripe_provider)
+
+    def _bank_line(self, amount, day=PAYOUT_DAY):
+        return self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank.id,
+                "date": day,
+                "payment_ref": "STRIPE PAYOUT",
+                "amount": amount,
+            }
+        )
+
+    def _balance(self, account):
+        lines = self.env["account.move.line"].search(
+            [("account_id", "=", account.id), ("parent_state", "=", "posted")]
+        )
+        return sum(lines.mapped("balance"))
+
+    def test_payout_fetched_with_stripes_fees(self):
+        payout = self._payout()
+        self.assertEqual(len(payout), 1)
+        self.assertEqual(payout.arrival_date, PAYOUT_DAY)
+        self.assertAlmostEqual(payout.gross_amount, 13.5)
+        self.assertAlmostEqual(payout.fee_amount, 0.7)
+        self.assertAlmostEqual(payout.amount, 12.8)
+        self.assertEqual(sorted(payout.line_ids.mapped("fee")), [0.33, 0.37])
+        self.assertEqual(payout.payment_ids, self.invoices.transaction_ids.payment_id)
+        self.assertEqual(payout.line_ids.community_id, self.community)
+        self.assertFalse(self.env["carshare.stripe.payout"]._carshare_fetch(self.stripe_provider))
+        methods = {request[0] for request in self.fake_stripe.requests if "payouts" in request[1]}
+        self.assertEqual(methods, {"GET"})
+
+    def test_reconciliation_books_the_fee_as_bank_charge(self):
+        """The bank receives 12.80: 0.70 on 627100, the outstanding receipts of both payments
+        (13.50) settled, the statement line reconciled."""
+        payout = self._payout()
+        payments = payout.payment_ids
+        outstanding = payments[0]._seek_for_lines()[0].account_id
+        charges = self.company._carshare_bank_charges_account()
+        self.assertEqual(charges.code, "627100")
+        outstanding_before = self._balance(outstanding)
+        bank_before = self._balance(self.bank.default_account_id)
+        line = self._bank_line(12.8)
+        payout.action_reconcile()
+        self.assertEqual(payout.state, "reconciled")
+        self.assertEqual(payout.statement_line_id, line)
+        self.assertTrue(line.is_reconciled)
+        self.assertAlmostEqual(self._balance(charges), 0.7)
+        self.assertAlmostEqual(self._balance(self.bank.default_account_id) - bank_before, 12.8)
+        self.assertAlmostEqual(self._balance(outstanding) - outstanding_before, -13.5)
+        for payment in payments:
+            self.assertTrue(payment._seek_for_lines()[0].reconciled)
+        self.assertEqual(set(self.invoices.mapped("payment_state")), {"paid"})
+
+    def test_refusals(self):
+        payout = self._payout()
+        wrong = self._bank_line(12.0)
+        with self.assertRaises(UserError):
+            payout.action_reconcile(wrong)
+        self.assertEqual(payout.state, "draft")
+        self.assertFalse(wrong.is_reconciled)
+        with self.assertRaises(UserError):
+            payout.action_reconcile()
+        self._bank_line(12.8)
+        payout.action_reconcile()
+        with self.assertRaises(UserError):
+            payout.action_reconcile()
+
+    def test_unknown_charge_refused(self):
+        """A charge Stripe paid out that Odoo has no payment for: nothing is reconciled."""
+        customer = self.fake_stripe.add_customer("Stranger")
+        card = self.fake_stripe.add_card(customer)
+        self.fake_stripe.handle(
+            "POST",
+            "/v1/payment_intents",
+            {
+                "amount": "1000",
+                "currency": "eur",
+                "customer": customer,
+                "payment_method": card,
+                "confirm": "True",
+            },
+            f"Bearer {self.stripe_secret_key}",
+        )
+        payout = self._payout()
+        line = self._bank_line(payout.amount)
+        with self.assertRaisesRegex(UserError, "No posted payment"):
+            payout.action_reconcile(line)
+        self.assertFalse(line.is_reconciled)
+
+    def test_reversal_deducts_the_reconciled_fees(self):
+        """Revenue 6.66 + 4.58 = 11.24 HT, less 1.66 of booking fees and 0.70 of Stripe's fees:
+        8.88 reversed to the owner."""
+        owner = self.env["res.partner"].create({"name": "Collectivité", "is_company": True})
+        rule = self.env["carshare.reversal.rule"].create(
+            {
+                "community_id": self.community.id,
+                "period": "monthly",
+                "date_start": "2025-01-01",
+                "share_ids": [Command.create({"partner_id": owner.id, "percent": 100})],
+            }
+        )
+        payout = self._payout()
+        self._bank_line(12.8)
+        payout.action_reconcile()
+        statement = self.env["carshare.reversal.statement"].create(
+            {"rule_id": rule.id, "date_from": "2025-01-01", "date_to": "2025-01-31"}
+        )
+        statement.action_compute()
+        self.assertAlmostEqual(statement.revenue_amount, 11.24)
+        self.assertAlmostEqual(statement.booking_fee_amount, 1.66)
+        self.assertAlmostEqual(statement.stripe_fee_amount, 0.7)
+        self.assertAlmostEqual(statement.net_amount, 8.88)
+        statement.action_confirm()
+        self.assertAlmostEqual(statement.line_ids.move_id.amount_total, 8.88)
