@@ -66,6 +66,8 @@ class CarsharePortal(CustomerPortal):
             )
         if "carshare_mandate_count" in counters:
             values["carshare_mandate_count"] = len(self._carshare_mandates(partner))
+        if "carshare_deposit_count" in counters:
+            values["carshare_deposit_count"] = len(self._carshare_deposits(partner))
         return values
 
     @http.route()
@@ -90,6 +92,11 @@ class CarsharePortal(CustomerPortal):
             .sudo()
             .search([("partner_id", "=", partner.id), ("state", "=", "active")])
         )
+
+    @staticmethod
+    def _carshare_deposits(partner):
+        """The driver's own deposits: the hold on their card for each personal booking."""
+        return request.env["carshare.deposit"].sudo().search([("partner_id", "=", partner.id)])
 
     @staticmethod
     def _carshare_mandates(partner):
@@ -657,6 +664,7 @@ class CarsharePortal(CustomerPortal):
             "report_kinds": booking_sudo._carshare_portal_report_kinds(),
             "can_unlock": booking_sudo._carshare_portal_can_unlock(),
             "invoices": invoices,
+            "deposits": booking_sudo.carshare_deposit_ids,
             "reports": booking_sudo.inspection_ids,
             **self._carshare_card_form_values(booking_sudo),
         }
@@ -893,6 +901,31 @@ class CarsharePortal(CustomerPortal):
         if not damage_sudo.photo:
             raise NotFound()
         return request.env["ir.binary"]._get_image_stream_from(damage_sudo, "photo").get_response()
+
+    # -- deposits --------------------------------------------------------------------------------
+
+    @http.route(
+        ["/my/carshare/deposits", "/my/carshare/deposits/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def carshare_deposits(self, page=1, **kw):
+        deposits = self._carshare_deposits(request.env.user.partner_id)
+        pager = portal_pager(
+            url="/my/carshare/deposits",
+            total=len(deposits),
+            page=page,
+            step=self._items_per_page,
+        )
+        offset = pager["offset"]
+        values = {
+            **self._prepare_portal_layout_values(),
+            "page_name": "carshare_deposits",
+            "deposits": deposits[offset : offset + self._items_per_page],
+            "pager": pager,
+        }
+        return request.render("carshare_portal.portal_carshare_deposits", values)
 
     # -- SEPA mandates ---------------------------------------------------------------------------
 

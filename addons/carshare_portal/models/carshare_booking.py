@@ -30,12 +30,6 @@ class CarshareBooking(models.Model):
     _name = "carshare.booking"
     _inherit = ["carshare.booking", "portal.mixin"]
 
-    carshare_insurance_buyback = fields.Boolean(
-        string="Insurance Buy-Back",
-        tracking=True,
-        help="The driver buys back the excess of the insurance for this booking.",
-    )
-
     def _compute_access_url(self):
         for booking in self:
             booking.access_url = f"/my/carshare/bookings/{booking.id}"
@@ -81,67 +75,66 @@ class CarshareBooking(models.Model):
 
     # -- prices, from the billing ----------------------------------------------------------------
 
-    def _carshare_portal_total(self, lines):
-        """Total, taxes included, of price lines of the billing."""
-        tariff = self.community_id.tariff_id
-        no_position = self.env["account.fiscal.position"]
-        total = 0.0
-        for line in lines:
-            if line.get("display_type"):
-                continue
-            taxes = tariff._line_taxes(
-                line["product"], self.company_id, no_position, line["tax_included"]
-            )
-            amounts = taxes.compute_all(
-                line["price_unit"] * (1 - line["discount"] / 100),
-                currency=tariff.currency_id,
-                quantity=line["quantity"],
-                product=line["product"],
-            )
-            total += amounts["total_included"]
-        return total
-
     def _carshare_portal_price(self):
         """Estimated price of the booking, taxes included; None when it is not billed."""
         self.ensure_one()
         if not self.community_id.tariff_id:
             return None
         try:
-            return self._carshare_portal_total(self._carshare_billing_lines())
+            return self._carshare_price_estimate()["total"]
         except UserError:
             return None
 
     def _carshare_portal_cancellation_fee(self):
         """What cancelling now costs, taxes included."""
         self.ensure_one()
-        tariff = self.community_id.tariff_id
-        if not tariff:
-            return 0.0
         try:
-            version = tariff._version_at(self.date_start)
+            return self._carshare_cancellation_fee_estimate()
         except UserError:
             return 0.0
-        lines = version._cancellation_fee_lines(self.date_start, fields.Datetime.now())
-        return self._carshare_portal_total(lines)
 
     # -- actions from the portal (on sudo records, after the controller's checks) ----------------
 
     @api.model
     def _carshare_portal_preview(self, values):
-        """Price and first broken rule of a booking of ``values``, on a draft rolled back."""
+        """Price, price of the insurance buy-back and first broken rule of a booking of
+        ``values``, on a draft rolled back."""
         try:
             with self.env.cr.savepoint() as savepoint:
                 # Named, so that no reference of the sequence is spent on it.
                 booking = self.create({**values, "name": "preview"})
-                preview = {"price": booking._carshare_portal_price(), "error": False}
+                preview = {
+                    "price": booking._carshare_portal_price(),
+                    "buyback_price": booking._carshare_portal_buyback_price(),
+                    "error": False,
+                }
                 try:
                     booking._check_booking_rules()
                 except UserError as exc:
                     preview["error"] = exc.args[0]
                 savepoint.close()
         except UserError as exc:
-            return {"price": None, "error": exc.args[0]}
+            return {"price": None, "buyback_price": None, "error": exc.args[0]}
         return preview
+
+    def _carshare_portal_buyback_price(self):
+        """What buying back the excess adds, taxes included: 0.0 when the driver's yearly
+        insurance covers it, None when the booking is not billed."""
+        self.ensure_one()
+        if not self.community_id.tariff_id:
+            return None
+        values = {
+            name: self[name]
+            for name in ("community_id", "partner_id", "vehicle_id", "usage", "date_start")
+        }
+        values.update(date_end=self.date_end, carshare_insurance_buyback=True)
+        if self.employer_id:
+            values["employer_id"] = self.employer_id
+        try:
+            lines = self._carshare_price_estimate_for(values)["lines"]
+        except UserError:
+            return None
+        return sum(line["total"] for line in lines if line["component"] == "insurance")
 
     @api.model
     def _carshare_portal_book(self, values):

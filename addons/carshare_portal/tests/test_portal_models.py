@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -48,6 +49,40 @@ class TestPortalModels(CarsharePortalCase):
         preview = Booking._carshare_portal_preview(free)
         self.assertFalse(preview["error"])
         self.assertAlmostEqual(preview["price"], 2.5, msg="one hour at 1.50 and the booking fee")
+        self.assertAlmostEqual(preview["buyback_price"], 7.6, msg="one started day of buy-back")
+        two_days = {**free, "date_end": start + timedelta(hours=30)}
+        self.assertAlmostEqual(Booking._carshare_portal_preview(two_days)["buyback_price"], 15.2)
+
+    def test_yearly_insurance_covers_the_buyback(self):
+        plan = self.env["carshare.subscription.plan"].create(
+            {
+                "name": "Yearly insurance",
+                "tariff_id": self.community.tariff_id.id,
+                "kind": "insurance",
+            }
+        )
+        self.env["carshare.subscription"].create(
+            {
+                "partner_id": self.bob.partner_id.id,
+                "plan_id": plan.id,
+                "date_start": fields.Date.today() - timedelta(days=10),
+            }
+        )
+        start = self.booking_later.date_start
+        preview = (
+            self.env["carshare.booking"]
+            .sudo()
+            ._carshare_portal_preview(
+                {
+                    "community_id": self.community.id,
+                    "partner_id": self.bob.partner_id.id,
+                    "vehicle_id": self.car.id,
+                    "date_start": start,
+                    "date_end": start + timedelta(hours=1),
+                }
+            )
+        )
+        self.assertEqual(preview["buyback_price"], 0.0)
 
     def test_cancellation_fee_and_extension(self):
         booking = self.booking_later.sudo()

@@ -114,6 +114,10 @@ registry.category("web_tour.tours").add("carshare_portal_booking", {
         },
         { trigger: "label[for=usage_pro]:contains('Acme')" },
         { trigger: "input[name=usage][value=perso]", run: "check" },
+        {
+            content: "The buy-back of the excess is priced: one started day",
+            trigger: "label[for=insurance_buyback] .o_carshare_buyback_price:contains('7.60')",
+        },
         { trigger: "input[name=insurance_buyback]", run: "check" },
         {
             content: "Confirm",
