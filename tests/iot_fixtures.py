@@ -115,7 +115,7 @@ class Broker:
 class Bridge:
     """The bridge as production runs it: `odoo carshare-mqtt`, one process."""
 
-    def __init__(self, odoo_conf, db, folder, broker, client_id=None, env=None):
+    def __init__(self, odoo_conf, db, folder, broker, client_id=None, env=None, options=None):
         self.db = db
         self.folder = str(folder)
         self.client_id = client_id or f"test-bridge-{uuid.uuid4().hex[:8]}"
@@ -125,6 +125,7 @@ class Bridge:
         parser.read(odoo_conf)
         parser["options"]["carshare_mqtt_host"] = "127.0.0.1"
         parser["options"]["carshare_mqtt_port"] = str(broker.port)
+        parser["options"].update(options or {})
         with open(self.conf, "w") as out:
             parser.write(out)
         self.env = {**os.environ, "ODOO_RC": self.conf, **(env or {})}
