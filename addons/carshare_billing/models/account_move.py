@@ -4,7 +4,7 @@ from datetime import timedelta
 import facturx
 
 from odoo import Command, api, fields, models, modules
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -151,8 +151,9 @@ class AccountMove(models.Model):
 
     @api.model
     def _cron_carshare_charge_cards(self):
-        """Charge the driver's card for each due, unpaid invoice; each charge is committed at
-        once, so that a later failure cannot forget a payment Stripe has made."""
+        """Charge the driver's card for each due, unpaid invoice. Each charge is committed as
+        soon as Stripe answered, so that a later failure cannot forget a payment Stripe has
+        made; one failing invoice does not stop the others."""
         invoices = self.search(
             [
                 ("carshare_charge_due_at", "<=", fields.Datetime.now()),
@@ -164,21 +165,41 @@ class AccountMove(models.Model):
             order="carshare_charge_due_at, id",
         )
         for invoice in invoices:
-            try:
-                with self.env.cr.savepoint():
-                    invoice._carshare_charge_card()
-            except (UserError, ValidationError) as error:
-                _logger.warning("card charge of %s failed: %s", invoice.name, error)
-            if not modules.module.current_test:
-                # As payment's own cron does: keep each charge Stripe has made.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+            invoice._carshare_charge_card()
+            invoice._carshare_commit()
+
+    def _carshare_commit(self):
+        if not modules.module.current_test:
+            # As payment's own crons do: keep each charge Stripe has made.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _carshare_charge_card(self):
         """Charge what the invoice still owes to the driver's card with Odoo's payment flow,
-        once at a time: returns the transaction, or nothing when no charge was made."""
+        once at a time: returns the transaction, or nothing when no charge was made. The
+        transaction is kept once Stripe answered; if its post-processing fails, payment's
+        cron ``payment.cron_post_process_payment_tx`` finishes it."""
         self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                tx = self._carshare_request_charge()
+        except Exception as error:  # one invoice must not block the others
+            _logger.exception("card charge of %s failed", self.name)
+            self._carshare_count_failed_charge(str(error))
+            return self.env["payment.transaction"]
+        if not tx:
+            return tx
+        self._carshare_commit()
+        if tx.state == "done":
+            self._carshare_charge_succeeded(tx)
+        elif tx.state in ("error", "cancel"):
+            self._carshare_charge_failed(tx.state_message)
+        return tx
+
+    def _carshare_request_charge(self):
+        """Lock the invoice, create the transaction and ask Stripe to charge the card."""
         if not self._carshare_lock_for_charge() or self._carshare_charge_in_progress():
             return self.env["payment.transaction"]
+        self.invalidate_recordset(["state", "payment_state", "amount_residual"])
         if self.state != "posted" or self.payment_state not in ("not_paid", "partial"):
             return self.env["payment.transaction"]
         token = self.env["carshare.deposit"]._stripe_token(self.partner_id, self.company_id)
@@ -202,12 +223,20 @@ class AccountMove(models.Model):
             )
         )
         tx._send_payment_request()
-        if tx.state == "done":
-            tx._post_process()
-            self.write({"carshare_dunning_state": "none", "carshare_charge_error": False})
-        elif tx.state in ("error", "cancel"):
-            self._carshare_charge_failed(tx.state_message)
         return tx
+
+    def _carshare_charge_succeeded(self, tx):
+        try:
+            with self.env.cr.savepoint():
+                tx._post_process()
+        except Exception:  # Stripe was paid: payment's cron retries it
+            _logger.exception(
+                "post-processing of the card charge %s of %s failed; payment's cron will "
+                "finish it",
+                tx.reference,
+                self.name,
+            )
+        self.write({"carshare_dunning_state": "none", "carshare_charge_error": False})
 
     def _carshare_lock_for_charge(self):
         """Lock the invoice against a concurrent charge (cron and manual run); False if
@@ -218,12 +247,31 @@ class AccountMove(models.Model):
         return bool(self.env.cr.fetchone())
 
     def _carshare_charge_in_progress(self):
+        """A charge of the invoice Stripe may still make or has made: then no other one.
+        A draft left by a driver who opened the payment link and left does not count
+        after an hour."""
+        abandoned = fields.Datetime.now() - timedelta(hours=1)
         return bool(
             self.sudo().transaction_ids.filtered(
-                lambda tx: tx.state in ("draft", "pending", "authorized")
-                or (tx.state == "done" and not tx.is_post_processed)
+                lambda tx: not tx.carshare_deposit_id
+                and (
+                    tx.state in ("pending", "authorized")
+                    or (tx.state == "done" and tx.operation == "offline")
+                    or (tx.state == "done" and not tx.is_post_processed)
+                    or (
+                        tx.state == "draft"
+                        and (tx.operation == "offline" or tx.create_date > abandoned)
+                    )
+                )
             )
         )
+
+    def _carshare_count_failed_charge(self, reason):
+        try:
+            with self.env.cr.savepoint():
+                self._carshare_charge_failed(reason)
+        except Exception:  # already logged: the other invoices go on
+            _logger.exception("the failed card charge of %s could not be counted", self.name)
 
     def _carshare_charge_failed(self, reason):
         """Count the attempt, plan the next one or stop, and send the driver the link to pay."""

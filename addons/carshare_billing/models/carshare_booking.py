@@ -3,7 +3,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 CLOSED_STATES = ("done", "cancelled", "no_show")
 # Changing these on an active booking changes its estimate.
@@ -83,6 +83,18 @@ class CarshareBooking(models.Model):
     carshare_damage_ids = fields.One2many(
         "carshare.damage", "carshare_booking_id", string="Damages", readonly=True
     )
+
+    @api.constrains("carshare_insurance_buyback")
+    def _check_carshare_insurance_buyback(self):
+        for booking in self:
+            if booking.state not in ("draft", "confirmed"):
+                raise ValidationError(
+                    self.env._(
+                        "The insurance buy-back of the booking %(booking)s is chosen before the "
+                        "trip starts: it can no longer be changed.",
+                        booking=booking.name,
+                    )
+                )
 
     @api.depends("carshare_deposit_ids")
     def _compute_carshare_deposit_count(self):

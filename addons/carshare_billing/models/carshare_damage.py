@@ -1,4 +1,5 @@
 from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 
@@ -41,14 +42,59 @@ class CarshareDamage(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         damages = super().create(vals_list)
+        damages.filtered("responsible")._carshare_check_responsible_right()
         damages._carshare_invoice_excess()
         return damages
 
     def write(self, vals):
+        changed = self.browse()
+        if "responsible" in vals:
+            changed = self.filtered(lambda d: d.responsible != bool(vals["responsible"]))
+            changed._carshare_check_responsible_right()
         result = super().write(vals)
         if vals.get("responsible"):
             self._carshare_invoice_excess()
+        elif changed:
+            changed._carshare_credit_excess()
         return result
+
+    def _carshare_check_responsible_right(self):
+        """Holding a driver responsible at a validated check-in invoices the excess: only a
+        manager decides it."""
+        if self.env.su or self.env.user.has_group("carshare_fleet.group_carshare_manager"):
+            return
+        validated = self.filtered(
+            lambda d: d.inspection_id.kind == "checkin" and d.inspection_id.state == "done"
+        )
+        if validated:
+            raise AccessError(
+                self.env._(
+                    "Only a fleet manager may hold the driver responsible for the damage "
+                    "%(damage)s, or clear it, once the check-in is validated: it decides the "
+                    "excess the driver pays.",
+                    damage=validated[0].description,
+                )
+            )
+
+    def _carshare_credit_excess(self):
+        """Reverse the excess invoice of the damages no longer held against the driver with a
+        credit note, as Odoo's reversal wizard does; settle the invoice with it when unpaid."""
+        credit_notes = self.env["account.move"].sudo()
+        for damage in self.sudo().filtered("carshare_excess_move_id"):
+            invoice = damage.carshare_excess_move_id
+            reason = self.env._(
+                "Driver no longer responsible for the damage %(damage)s",
+                damage=damage.description,
+            )
+            values = {"ref": reason, "invoice_date": fields.Date.context_today(self)}
+            if invoice.payment_state == "not_paid":
+                credit_note = invoice._reverse_moves([values], cancel=True)
+            else:
+                credit_note = invoice._reverse_moves([values])
+                credit_note.action_post()
+            damage.carshare_excess_move_id = False
+            credit_notes |= credit_note
+        return credit_notes.with_env(self.env)
 
     def _carshare_invoice_excess(self):
         """Invoice the excess of the responsible damages found at a validated check-in, once

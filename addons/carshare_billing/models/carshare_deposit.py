@@ -1,11 +1,16 @@
+import logging
 from datetime import timedelta
 
-from odoo import Command, api, fields, models
+import psycopg2.errors
+
+from odoo import Command, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, format_amount
 
 MANAGER_GROUP = "carshare_fleet.group_carshare_manager"
 ACCOUNTANT_GROUP = "carshare_billing.group_carshare_accountant"
+
+_logger = logging.getLogger(__name__)
 
 
 class CarshareDeposit(models.Model):
@@ -172,6 +177,9 @@ class CarshareDeposit(models.Model):
         return tx, False
 
     def _carshare_hold_request(self, token):
+        # The reference makes payment_stripe's idempotency key: one per deposit and attempt, so
+        # that a hold retried after a rollback is the one Stripe already placed, not another.
+        attempt = len(self.transaction_ids.filtered(lambda t: not t.source_transaction_id)) + 1
         tx = (
             self.env["payment.transaction"]
             .sudo()
@@ -186,7 +194,7 @@ class CarshareDeposit(models.Model):
                     "partner_id": self.partner_id.id,
                     "carshare_deposit_id": self.id,
                     "reference": self.env["payment.transaction"]._compute_reference(
-                        "stripe", prefix=f"{self.booking_id.name}-DEP"
+                        "stripe", prefix=f"{self.booking_id.name}-DEP{self.id}-{attempt}"
                     ),
                 }
             )
@@ -263,18 +271,29 @@ class CarshareDeposit(models.Model):
         self.ensure_one()
         self._carshare_check_group(f"{MANAGER_GROUP},{ACCOUNTANT_GROUP}")
         deposit = self.sudo()
+        move = move.sudo()
+        deposit._carshare_lock_invoice(move)
         deposit._carshare_check_capture(amount, move)
+        return deposit._carshare_capture(amount, move, reason)
+
+    def _carshare_lock_invoice(self, move):
+        """Lock the invoice against a card charge paying it at the same moment, then read
+        what it still owes again."""
+        if not move:
+            return
         try:
-            with self.env.cr.savepoint():
-                return deposit._carshare_capture(amount, move.sudo(), reason)
-        except ValidationError as error:  # Stripe refused: nothing happened.
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM account_move WHERE id = %s FOR UPDATE NOWAIT", [move.id]
+                )
+        except psycopg2.errors.LockNotAvailable as error:
             raise UserError(
                 self.env._(
-                    "Stripe refused to capture %(deposit)s: %(error)s",
-                    deposit=self.display_name,
-                    error=error.args[0],
+                    "%(invoice)s is being paid at this very moment: try again in a minute.",
+                    invoice=move.display_name,
                 )
             ) from error
+        move.invalidate_recordset(["state", "payment_state", "amount_residual"])
 
     def _carshare_check_group(self, groups):
         if not self.env.su and not self.env.user.has_groups(groups):
@@ -305,6 +324,14 @@ class CarshareDeposit(models.Model):
                 self.env._(
                     "A deposit pays a posted invoice of its driver, %(driver)s.",
                     driver=self.partner_id.name,
+                )
+            )
+        if move._carshare_charge_in_progress():
+            raise UserError(
+                self.env._(
+                    "A card charge of %(invoice)s is in progress: capture the deposit once it is "
+                    "over, if the invoice is still due.",
+                    invoice=move.name,
                 )
             )
         if float_compare(amount, move.amount_residual, precision_rounding=currency.rounding) > 0:
@@ -343,11 +370,19 @@ class CarshareDeposit(models.Model):
     def _carshare_capture(self, amount, move, reason):
         tx = self.hold_transaction_id
         tx.invoice_ids = [Command.link(move.id)]
-        child = tx._send_capture_request(amount_to_capture=amount)
+        try:
+            with self.env.cr.savepoint():
+                child = tx._send_capture_request(amount_to_capture=amount)
+        except ValidationError as error:  # Stripe refused: nothing happened.
+            raise UserError(self._carshare_refused_message(error.args[0])) from error
         captured = child or tx
         if captured.state != "done":
-            raise ValidationError(captured.state_message or self.env._("The capture failed."))
-        (tx | tx.child_transaction_ids)._post_process()
+            raise UserError(
+                self._carshare_refused_message(
+                    captured.state_message or self.env._("The capture failed.")
+                )
+            )
+        self._carshare_post_process_capture(tx | tx.child_transaction_ids)
         capture = self.env["carshare.deposit.capture"].create(
             {
                 "deposit_id": self.id,
@@ -370,13 +405,36 @@ class CarshareDeposit(models.Model):
         )
         return capture
 
+    def _carshare_refused_message(self, error):
+        return self.env._(
+            "Stripe refused to capture %(deposit)s: %(error)s",
+            deposit=self.display_name,
+            error=error,
+        )
+
+    def _carshare_post_process_capture(self, transactions):
+        """Stripe has taken the money: a local failure here must not undo the capture;
+        payment's cron ``payment.cron_post_process_payment_tx`` finishes the transactions."""
+        try:
+            with self.env.cr.savepoint():
+                transactions._post_process()
+        except Exception:  # the capture is made at Stripe
+            _logger.exception(
+                "post-processing of the capture of deposit %s failed; payment's cron will "
+                "finish it",
+                self.id,
+            )
+
     def _carshare_release(self):
         for deposit in self:
             if deposit.state != "held":
                 raise UserError(deposit._carshare_not_held_message())
-            deposit.hold_transaction_id.with_context(
-                carshare_deposit_action=True
-            )._send_void_request()
+            hold = deposit.hold_transaction_id.with_context(carshare_deposit_action=True)
+            if deposit._stripe_intent().get("status") == "canceled":
+                # Stripe already dropped the hold: nothing is held any more.
+                hold._set_canceled(state_message=self.env._("Already cancelled at Stripe."))
+            else:
+                hold._send_void_request()
             deposit.write({"state": "released", "released_at": fields.Datetime.now()})
             deposit.booking_id.message_post(
                 body=self.env._(
@@ -423,25 +481,66 @@ class CarshareDeposit(models.Model):
     @api.model
     def _cron_carshare_deposits(self):
         """Hold the deposits of drivers who registered a card, release the deposits due,
-        renew the holds about to expire and notice the holds Stripe let expire."""
+        renew the holds about to expire and notice the holds Stripe let expire. Each deposit
+        is handled apart and committed at once, so that one failure neither stops the others
+        nor forgets what Stripe has done."""
         now = fields.Datetime.now()
-        self.search(
-            [
-                ("state", "=", "to_register"),
-                ("booking_id.state", "in", ("confirmed", "ongoing")),
-            ]
-        )._carshare_place_hold_if_card()
-        self.search([("state", "=", "held"), ("release_due_at", "<=", now)])._carshare_release()
-        self.search(
-            [
-                ("state", "=", "held"),
-                ("hold_expires_at", "<=", now),
-                ("hold_renewal_failed", "=", False),
-            ]
-        )._carshare_renew_hold()
-        self.search(
-            [("state", "=", "held"), ("hold_renewal_failed", "=", True)]
-        )._carshare_check_expiry()
+        steps = [
+            (
+                [
+                    ("state", "=", "to_register"),
+                    ("booking_id.state", "in", ("confirmed", "ongoing")),
+                ],
+                "_carshare_place_hold_if_card",
+            ),
+            ([("state", "=", "held"), ("release_due_at", "<=", now)], "_carshare_release"),
+            (
+                [
+                    ("state", "=", "held"),
+                    ("hold_expires_at", "<=", now),
+                    ("hold_renewal_failed", "=", False),
+                ],
+                "_carshare_renew_hold",
+            ),
+            (
+                [("state", "=", "held"), ("hold_renewal_failed", "=", True)],
+                "_carshare_check_expiry",
+            ),
+        ]
+        for domain, method in steps:
+            for deposit in self.search(domain):
+                deposit._carshare_cron_step(domain, method)
+                if not modules.module.current_test:
+                    # As payment's own crons do: keep what Stripe has done for this deposit.
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _carshare_cron_step(self, domain, method):
+        """Run ``method`` on the deposit if it still matches ``domain`` once locked; a deposit
+        locked by another run is skipped."""
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(
+                    "SELECT id FROM carshare_deposit WHERE id = %s FOR UPDATE SKIP LOCKED",
+                    [self.id],
+                )
+                if not self.env.cr.fetchone():
+                    return
+                self.invalidate_recordset()
+                if self.filtered_domain(domain):
+                    getattr(self, method)()
+        except Exception as error:  # one deposit must not stop the others
+            _logger.exception("deposit %s: %s failed", self.id, method)
+            self._carshare_cron_failed(error)
+
+    def _carshare_cron_failed(self, error):
+        note = self.env._("The automatic processing of this deposit failed: %(error)s", error=error)
+        try:
+            with self.env.cr.savepoint():
+                self.message_post(body=note)
+                if not self.activity_ids:
+                    self._carshare_alert_manager(note)
+        except Exception:  # already logged
+            _logger.exception("deposit %s: the failure could not be noted", self.id)
 
     def _carshare_place_hold_if_card(self):
         self.filtered(
@@ -449,15 +548,15 @@ class CarshareDeposit(models.Model):
         )._carshare_place_hold()
 
     def _carshare_renew_hold(self):
-        """Place a new hold, then cancel the old one; if the card refuses, keep the old one
-        until it expires and tell the manager."""
+        """Place a new hold and record it, then cancel the old one; if the card refuses, keep
+        the old one until it expires and tell the manager."""
         for deposit in self:
             old = deposit.hold_transaction_id
             tx, reason = deposit._carshare_hold(old.token_id)
             if tx:
-                old.with_context(carshare_deposit_action=True)._send_void_request()
                 deposit._carshare_held_by(tx)
                 deposit.message_post(body=self.env._("The card hold was renewed."))
+                deposit._carshare_void_old_hold(old)
             else:
                 deposit.write({"hold_renewal_failed": True, "failure_reason": reason})
                 deposit._carshare_alert_manager(
@@ -467,6 +566,23 @@ class CarshareDeposit(models.Model):
                         reason=reason,
                     )
                 )
+
+    def _carshare_void_old_hold(self, old):
+        """Cancel the replaced hold; if Stripe cannot, the new hold stays recorded and the
+        manager is told to release the old one."""
+        try:
+            with self.env.cr.savepoint():
+                old.with_context(carshare_deposit_action=True)._send_void_request()
+        except Exception as error:  # the new hold must stay recorded
+            _logger.exception("deposit %s: the replaced hold could not be cancelled", self.id)
+            self._carshare_alert_manager(
+                self.env._(
+                    "The card hold was renewed but the previous hold %(reference)s could not be "
+                    "cancelled at Stripe (%(error)s): cancel it from Stripe's dashboard.",
+                    reference=old.provider_reference,
+                    error=error,
+                )
+            )
 
     def _carshare_check_expiry(self):
         for deposit in self:

@@ -1,10 +1,13 @@
+import logging
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, modules
 from odoo.exceptions import ValidationError
 from odoo.tools.float_utils import float_compare
+
+_logger = logging.getLogger(__name__)
 
 
 class CarshareReversalRule(models.Model):
@@ -68,8 +71,8 @@ class CarshareReversalRule(models.Model):
         required=True,
         default="bill",
         tracking=True,
-        help="Vendor bill: one posted bill per beneficiary, paid as usual. Payment: one posted "
-        "outgoing payment per beneficiary from the journal below.",
+        help="Vendor bill: one posted bill per beneficiary, paid as usual. Payment: the same "
+        "bill, paid at once from the bank journal below.",
     )
     journal_id = fields.Many2one(
         "account.journal",
@@ -158,25 +161,49 @@ class CarshareReversalRule(models.Model):
         start, _end = self._period_of(today)
         return self._period_of(start - timedelta(days=1))
 
+    def _today(self):
+        """Today in the community's time zone (its tariff's, else the company's): the cron
+        user's time zone would close a period a day early or late."""
+        self.ensure_one()
+        tz = self.community_id.tariff_id.tz or self.company_id.partner_id.tz or "UTC"
+        return fields.Datetime.context_timestamp(
+            self.with_context(tz=tz), fields.Datetime.now()
+        ).date()
+
     @api.model
     def _cron_create_statements(self):
-        """Create and compute the statement of each rule's period that has just ended."""
-        today = fields.Date.context_today(self)
+        """Create and compute the statement of each rule's period that has just ended; a rule
+        that fails is logged and does not stop the others."""
+        for rule in self.search([("share_ids", "!=", False)]):
+            try:
+                with self.env.cr.savepoint():
+                    rule._create_last_statement()
+            except Exception:
+                _logger.exception("reversal statement of rule %s failed", rule.display_name)
+            if not modules.module.current_test:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _create_last_statement(self):
+        """The computed statement of the last period ended, unless it exists or the rule
+        starts later."""
+        self.ensure_one()
         Statement = self.env["carshare.reversal.statement"]
-        for rule in self.search([("date_start", "<", today)]):
-            date_from, date_to = rule._last_ended_period(today)
-            if date_to < rule.date_start or Statement.search_count(
-                [
-                    ("community_id", "=", rule.community_id.id),
-                    ("date_from", "<=", date_to),
-                    ("date_to", ">=", date_from),
-                ],
-                limit=1,
-            ):
-                continue
-            Statement.with_company(rule.company_id).create(
-                {"rule_id": rule.id, "date_from": date_from, "date_to": date_to}
-            ).action_compute()
+        today = self._today()
+        date_from, date_to = self._last_ended_period(today)
+        if date_to < self.date_start or Statement.search_count(
+            [
+                ("community_id", "=", self.community_id.id),
+                ("date_from", "<=", date_to),
+                ("date_to", ">=", date_from),
+            ],
+            limit=1,
+        ):
+            return Statement
+        statement = Statement.with_company(self.company_id).create(
+            {"rule_id": self.id, "date_from": date_from, "date_to": date_to}
+        )
+        statement.action_compute()
+        return statement
 
     def action_view_statements(self):
         self.ensure_one()

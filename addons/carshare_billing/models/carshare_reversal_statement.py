@@ -1,5 +1,8 @@
+from psycopg2 import errors as pgerrors
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, mute_logger
 
 PAID_STATES = ("paid", "in_payment", "reversed")
 
@@ -118,7 +121,8 @@ class CarshareReversalStatement(models.Model):
 
     def _revenue_lines(self):
         """Untaxed lines of the paid invoices and credit notes of the community's bookings,
-        dated up to the end of the period, not reversed by a confirmed statement yet."""
+        dated from the rule's start to the end of the period, not reversed by a confirmed
+        statement yet."""
         self.ensure_one()
         return self.env["account.move.line"].search(
             [
@@ -126,6 +130,7 @@ class CarshareReversalStatement(models.Model):
                 ("move_id.carshare_community_id", "=", self.community_id.id),
                 ("move_id.move_type", "in", ("out_invoice", "out_refund")),
                 ("move_id.payment_state", "in", PAID_STATES),
+                ("move_id.invoice_date", ">=", self.rule_id.date_start),
                 ("move_id.invoice_date", "<=", self.date_to),
                 ("parent_state", "=", "posted"),
                 ("display_type", "=", "product"),
@@ -211,6 +216,7 @@ class CarshareReversalStatement(models.Model):
     def action_confirm(self):
         """Post the beneficiaries' bills or payments and mark the revenue as reversed."""
         for statement in self:
+            statement._carshare_lock()
             if statement.state != "draft":
                 raise UserError(
                     self.env._("The statement %(name)s is already confirmed.", name=statement.name)
@@ -232,12 +238,42 @@ class CarshareReversalStatement(models.Model):
             statement.state = "confirmed"
         return True
 
+    def _carshare_lock(self):
+        """Lock the statement and its rule until the end of the transaction, so that neither
+        the same statement nor another statement of the community is confirmed at the same
+        time (both would post bills for the same revenue); read the state again once locked."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM carshare_reversal_statement WHERE id = %s "
+                        "FOR UPDATE NOWAIT",
+                        self.id,
+                    )
+                )
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM carshare_reversal_rule WHERE id = %s FOR UPDATE NOWAIT",
+                        self.rule_id.id,
+                    )
+                )
+        except (pgerrors.LockNotAvailable, pgerrors.SerializationFailure):
+            raise UserError(
+                self.env._(
+                    "The statement %(name)s or another statement of %(community)s is being "
+                    "confirmed right now: try again in a moment.",
+                    name=self.name,
+                    community=self.community_id.name,
+                )
+            ) from None
+        self.invalidate_recordset(["state"])
+
     def _carshare_settle(self):
         for line in self.line_ids.filtered(lambda line: not line.currency_id.is_zero(line.amount)):
+            line.move_id = line._carshare_create_bill()
             if self.rule_id.settlement == "payment":
-                line.payment_id = line._carshare_create_payment()
-            else:
-                line.move_id = line._carshare_create_bill()
+                line.payment_id = line._carshare_pay_bill()
 
     def action_done(self):
         for statement in self:

@@ -48,29 +48,26 @@ class CarshareReversalStatementLine(models.Model):
                 )
             ],
         }
-        if statement.rule_id.journal_id:
+        if statement.rule_id.journal_id.type == "purchase":
             values["journal_id"] = statement.rule_id.journal_id.id
         bill = self.env["account.move"].with_company(self.company_id).create(values)
         bill.action_post()
         return bill
 
-    def _carshare_create_payment(self):
+    def _carshare_pay_bill(self):
+        """Pay the beneficiary's bill from the rule's bank journal, as Odoo's "Pay" button
+        does: the payment settles the bill's payable."""
         statement = self.statement_id
-        payment = (
-            self.env["account.payment"]
+        return (
+            self.env["account.payment.register"]
             .with_company(self.company_id)
+            .with_context(active_model="account.move", active_ids=self.move_id.ids)
             .create(
                 {
-                    "payment_type": "outbound",
-                    "partner_type": "supplier",
-                    "partner_id": self.partner_id.id,
-                    "amount": self.amount,
-                    "currency_id": self.currency_id.id,
                     "journal_id": statement.rule_id.journal_id.id,
-                    "date": fields.Date.context_today(self),
-                    "memo": statement.name,
+                    "payment_date": fields.Date.context_today(self),
+                    "communication": statement.name,
                 }
             )
+            ._create_payments()
         )
-        payment.action_post()
-        return payment

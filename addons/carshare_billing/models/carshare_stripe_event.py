@@ -14,6 +14,7 @@ class CarshareStripeEvent(models.Model):
     event_type = fields.Char(readonly=True)
     object_id = fields.Char(string="Stripe Object", readonly=True)
     provider_id = fields.Many2one("payment.provider", readonly=True, ondelete="cascade")
+    company_id = fields.Many2one(related="provider_id.company_id", store=True, index=True)
 
     _sql_constraints = [
         ("event_id_uniq", "unique(event_id)", "A Stripe event is processed once."),

@@ -1,11 +1,14 @@
+import logging
 from datetime import UTC, datetime, timedelta
 
 from werkzeug.urls import url_encode
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, fields, models, modules
 from odoo.exceptions import UserError
 
 from odoo.addons.payment import utils as payment_utils
+
+_logger = logging.getLogger(__name__)
 
 # Days between Stripe's arrival date and the bank's booking date that still match.
 MATCH_DAYS = 5
@@ -69,9 +72,45 @@ class CarshareStripePayout(models.Model):
     # -- fetching from Stripe --------------------------------------------------------------------
 
     @api.model
-    def _carshare_fetch(self, provider, payout_ids=None):
+    def _carshare_stripe_providers(self, all_companies=False):
+        domain = [("code", "=", "stripe"), ("state", "in", ("enabled", "test"))]
+        if not all_companies:
+            domain.append(("company_id", "in", self.env.companies.ids))
+        return self.env["payment.provider"].sudo().search(domain)
+
+    @api.model
+    def _cron_carshare_fetch(self):
+        """Fetch the new payouts of every Stripe provider; a provider or a payout that fails
+        is logged and does not stop the others."""
+        for provider in self._carshare_stripe_providers(all_companies=True):
+            try:
+                with self.env.cr.savepoint():
+                    self.with_company(provider.company_id)._carshare_fetch(
+                        provider, skip_errors=True
+                    )
+            except Exception:
+                _logger.exception("fetching the payouts of %s failed", provider.name)
+            self._carshare_commit()
+
+    def _carshare_commit(self):
+        if not modules.module.current_test:
+            # Each payout stored stays stored if a later one fails.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def action_carshare_fetch(self):
+        """Fetch the new payouts of the Stripe providers of the selected companies."""
+        for provider in self._carshare_stripe_providers():
+            self.with_company(provider.company_id)._carshare_fetch(provider)
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "carshare_billing.action_carshare_stripe_payout"
+        )
+
+    @api.model
+    def _carshare_fetch(self, provider, payout_ids=None, skip_errors=False):
         """Store the paid payouts of the Stripe ``provider`` not stored yet, with their balance
-        transactions (fees as Stripe reports them): the given ``payout_ids``, or the latest."""
+        transactions (fees as Stripe reports them): the given ``payout_ids``, or the latest.
+        With ``skip_errors``, a payout that fails is logged and the others are stored."""
         provider.ensure_one()
         if payout_ids is None:
             listing = provider._stripe_make_request(
@@ -86,8 +125,17 @@ class CarshareStripePayout(models.Model):
         known = set(self.search([("provider_id", "=", provider.id)]).mapped("name"))
         created = self.browse()
         for data in payouts:
-            if data["id"] not in known:
+            if data["id"] in known:
+                continue
+            if not skip_errors:
                 created |= self._carshare_create_from_stripe(provider, data)
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    created |= self._carshare_create_from_stripe(provider, data)
+            except Exception:
+                _logger.exception("storing the Stripe payout %s failed", data["id"])
+            self._carshare_commit()
         return created
 
     @api.model
@@ -206,6 +254,7 @@ class CarshareStripePayout(models.Model):
                     amount=self.amount,
                 )
             )
+        self._carshare_check_payment_entries()
         unmatched = self.line_ids.filtered(lambda line: not line.payment_id)
         settled = sum(
             -sum(p._seek_for_lines()[0].mapped("balance")) for p in self.line_ids.payment_id
@@ -227,6 +276,23 @@ class CarshareStripePayout(models.Model):
                     "payout %(payout)s.",
                     sources=", ".join(unmatched.mapped("source")),
                     payout=self.name,
+                )
+            )
+
+    def _carshare_check_payment_entries(self):
+        """The payout settles the payments' outstanding receipts: a payment whose method has no
+        outstanding account has no journal entry to settle."""
+        without_entry = self.line_ids.payment_id.filtered(lambda payment: not payment.move_id)
+        if without_entry:
+            raise UserError(
+                self.env._(
+                    "The payments %(payments)s of the payout %(payout)s have no journal entry: "
+                    "set an outstanding receipts account on the payment method %(methods)s of "
+                    "the journal %(journals)s, then register these payments again.",
+                    payments=", ".join(without_entry.mapped("name")),
+                    payout=self.name,
+                    methods=", ".join(without_entry.payment_method_line_id.mapped("name")),
+                    journals=", ".join(without_entry.journal_id.mapped("name")),
                 )
             )
 

@@ -14,10 +14,13 @@ class PaymentTransaction(models.Model):
     )
 
     def _stripe_prepare_payment_intent_payload(self):
-        """Deposits are card holds, captured or released later."""
+        """Deposits are card holds, captured or released later; invoices are charged at once,
+        even when the provider captures manually."""
         payload = super()._stripe_prepare_payment_intent_payload()
         if self.carshare_deposit_id:
             payload["capture_method"] = "manual"
+        elif self.invoice_ids:
+            payload["capture_method"] = "automatic"
         return payload
 
     def _create_child_transaction(self, amount, is_refund=False, **custom_create_values):
@@ -57,12 +60,29 @@ class PaymentTransaction(models.Model):
         if self.state == "done":
             child.provider_reference = self.provider_reference
             child._set_done()
-            released = self._create_child_transaction(self.amount - amount_to_capture)
+            # Only the captured part pays the invoice, not the released rest.
+            released = self._create_child_transaction(
+                self.amount - amount_to_capture, invoice_ids=[Command.clear()]
+            )
             released.provider_reference = self.provider_reference
             released.with_context(carshare_deposit_action=True)._set_canceled(
                 state_message=self.env._("Released by Stripe with the partial capture.")
             )
         return child
+
+    def _post_process(self):
+        """Once the captured part of a hold has paid the invoice (account_payment reconciles
+        it with the hold's invoices), the hold is no longer linked to the invoice: its full
+        amount would show as paid."""
+        result = super()._post_process()
+        paid = self.filtered(
+            lambda tx: tx.carshare_deposit_id
+            and tx.payment_id
+            and tx.source_transaction_id.invoice_ids
+            and tx.source_transaction_id.operation == tx.operation
+        )
+        paid.source_transaction_id.invoice_ids = [Command.clear()]
+        return result
 
     def _set_canceled(self, state_message=None, extra_allowed_states=()):
         canceled = super()._set_canceled(

@@ -10,11 +10,13 @@ from odoo.tools import mute_logger
 
 from .common import FRIDAY_9H, CarshareBillingCase
 from .fake_stripe import FakeStripeMixin
+from .test_stripe_payment import invoice_locked_by_another_run
 
 STRIPE_LOGGERS = (
     "odoo.addons.payment_stripe.models.payment_transaction",
     "odoo.addons.payment.models.payment_transaction",
 )
+DEPOSIT_LOGGER = "odoo.addons.carshare_billing.models.carshare_deposit"
 
 
 @tagged("post_install", "-at_install")
@@ -180,6 +182,63 @@ class TestDeposit(FakeStripeMixin, CarshareBillingCase):
         self._cron(deposit.release_due_at)
         self.assertEqual(deposit.state, "captured")
 
+    def test_partial_capture_links_only_the_captured_part_to_the_invoice(self):
+        """100.00 of a 150.00 hold towards a 200.00 invoice: the invoice shows 100.00 paid,
+        neither the 150.00 hold nor the 50.00 released."""
+        _booking, deposit = self._held()
+        invoice = self._damage_invoice(200.0)
+        capture = deposit.action_capture(100.0, invoice, "damage")
+        self.assertEqual(invoice.transaction_ids, capture.transaction_id)
+        self.assertAlmostEqual(invoice.amount_paid, 100.0)
+        self.assertAlmostEqual(invoice.amount_residual, 100.0)
+        self.assertFalse(deposit.hold_transaction_id.invoice_ids)
+
+    def test_local_failure_after_the_capture_keeps_it(self):
+        """Stripe captured, then Odoo's post-processing failed: not "Stripe refused", the
+        deposit is captured and payment's cron makes the payment."""
+        _booking, deposit = self._held()
+        invoice = self._damage_invoice(100.0)
+        Tx = type(self.env["payment.transaction"])
+        failure = ValidationError("local failure")
+        with patch.object(Tx, "_post_process", side_effect=failure), mute_logger(DEPOSIT_LOGGER):
+            capture = deposit.action_capture(100.0, invoice, "damage")
+        self.assertEqual(self._intent(deposit)["status"], "succeeded")
+        self.assertEqual(deposit.state, "captured")
+        tx = capture.transaction_id
+        self.assertEqual((tx.state, tx.is_post_processed), ("done", False))
+        self.assertEqual(invoice.payment_state, "not_paid")
+        # What payment.cron_post_process_payment_tx does (it commits: not from a test).
+        (tx | deposit.hold_transaction_id).with_user(self.env.ref("base.user_root"))._post_process()
+        self.assertIn(invoice.payment_state, ("in_payment", "paid"))
+
+    def test_capture_refused_while_a_card_charge_is_in_progress(self):
+        _booking, deposit = self._held()
+        invoice = self._damage_invoice(100.0)
+        self.env["payment.transaction"].sudo().create(
+            {
+                "provider_id": self.card.provider_id.id,
+                "payment_method_id": self.card.payment_method_id.id,
+                "token_id": self.card.id,
+                "operation": "offline",
+                "amount": 100.0,
+                "currency_id": invoice.currency_id.id,
+                "partner_id": self.alice.id,
+                "invoice_ids": [Command.set(invoice.ids)],
+                "state": "pending",
+            }
+        )
+        with self.assertRaisesRegex(UserError, "in progress"):
+            deposit.action_capture(100.0, invoice, "damage")
+        self._assert_unchanged(deposit, "held", "requires_capture")
+
+    def test_capture_refused_while_the_invoice_is_locked(self):
+        """A card charge holds the invoice's row (a real second connection): refused at once."""
+        _booking, deposit = self._held()
+        invoice = invoice_locked_by_another_run(self)
+        with self.assertRaisesRegex(UserError, "being paid"), mute_logger("odoo.sql_db"):
+            deposit.action_capture(10.0, invoice, "damage")
+        self._assert_unchanged(deposit, "held", "requires_capture")
+
     def test_capture_wizard_proposes_what_can_be_taken(self):
         """The manager's wizard proposes the smaller of the hold and what the invoice owes."""
         _booking, deposit = self._held()
@@ -308,3 +367,43 @@ class TestDeposit(FakeStripeMixin, CarshareBillingCase):
         self.assertEqual(old.state, "cancel")
         with self.assertRaisesRegex(UserError, "expired"):
             deposit.action_release()
+
+    def test_cron_goes_on_after_a_failing_deposit(self):
+        """Stripe does not know the first hold: that deposit is noted for the manager, the
+        second one is released all the same."""
+        _booking, first = self._held()
+        second = self._book(FRIDAY_9H + timedelta(days=1), 2).carshare_deposit_ids
+        (first | second).write({"release_due_at": FRIDAY_9H})
+        first.hold_transaction_id.provider_reference = "pi_unknown"
+        with mute_logger(DEPOSIT_LOGGER, "odoo.addons.payment_stripe.models.payment_provider"):
+            self._cron(FRIDAY_9H + timedelta(hours=1))
+        self.assertEqual(second.state, "released")
+        self.assertEqual(self._intent(second)["status"], "canceled")
+        self.assertEqual(first.state, "held")
+        self.assertIn("failed", first.activity_ids.note)
+        self.assertIn("pi_unknown", first.message_ids[0].body)
+
+    def test_release_of_a_hold_stripe_already_dropped(self):
+        _booking, deposit = self._held()
+        self.fake_stripe.expire_holds(self._intent(deposit)["created"] + 8 * 86400)
+        deposit.release_due_at = FRIDAY_9H
+        self._cron(FRIDAY_9H + timedelta(hours=1))
+        self.assertEqual(deposit.state, "released")
+        self.assertEqual(deposit.hold_transaction_id.state, "cancel")
+        self.assertFalse(deposit.activity_ids)
+
+    def test_failed_void_of_the_old_hold_keeps_the_new_one(self):
+        """The renewal's new hold is recorded even if Stripe cannot cancel the old one."""
+        self.stripe_token(self.alice)
+        deposit = self._book(FRIDAY_9H + timedelta(days=8), 2).carshare_deposit_ids
+        old = deposit.hold_transaction_id
+        Tx = type(self.env["payment.transaction"])
+        down = ValidationError("Stripe: Could not establish the connection to the API.")
+        with patch.object(Tx, "_send_void_request", side_effect=down), mute_logger(DEPOSIT_LOGGER):
+            self._cron(deposit.hold_expires_at)
+        new = deposit.hold_transaction_id
+        self.assertNotEqual(new, old)
+        self.assertEqual(self._intent(deposit)["status"], "requires_capture")
+        self.assertEqual(self.fake_stripe.get(old.provider_reference)["status"], "requires_capture")
+        self.assertIn("could not be cancelled", deposit.activity_ids.note)
+        self.assertIn(f"DEP{deposit.id}-2", new.reference)

@@ -3,7 +3,8 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import new_test_user, tagged
 
 from .common import FRIDAY_9H, CarshareBillingCase
 
@@ -205,6 +206,79 @@ class TestInsurance(CarshareBillingCase):
         damage = self._damage(booking)
         self.assertFalse(damage.carshare_excess_move_id)
         self.assertEqual(damage.carshare_excess_status, "waived")
+
+    def test_only_managers_hold_the_driver_responsible(self):
+        """A fleet user cannot invoice the 1,080.00 excess by ticking "responsible" on a
+        validated check-in, nor clear it."""
+        booking = self._trip(FRIDAY_9H, 2)
+        agent = new_test_user(
+            self.env,
+            "carshare_damage_agent",
+            groups="carshare_fleet.group_carshare_user",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
+        damage = self._damage(booking, responsible=False)
+        with self.assertRaisesRegex(AccessError, "Only a fleet manager"):
+            damage.with_user(agent).responsible = True
+        self.assertFalse(damage.responsible)
+        self.assertFalse(self.env["account.move"].search([("carshare_damage_id", "=", damage.id)]))
+        checkin = damage.inspection_id
+        with self.assertRaisesRegex(AccessError, "Only a fleet manager"):
+            self.env["carshare.damage"].with_user(agent).create(
+                {"inspection_id": checkin.id, "description": "Dent", "responsible": True}
+            )
+        invoiced = self._damage(booking)
+        with self.assertRaisesRegex(AccessError, "Only a fleet manager"):
+            invoiced.with_user(agent).responsible = False
+        self.assertEqual(invoiced.carshare_excess_move_id.state, "posted")
+        damage.with_user(agent).description = "Scratched rear bumper, right"
+
+    def test_clearing_responsible_credits_the_excess(self):
+        """The manager clears "responsible": a 1,080.00 credit note reverses the invoice, the
+        receivable, the excess income and the VAT are back to where they were."""
+        booking = self._trip(FRIDAY_9H, 2)
+        receivable = self.alice.property_account_receivable_id
+        product = self.env.ref("carshare_billing.product_carshare_excess")
+        income = product.product_tmpl_id._get_product_accounts()["income"]
+        receivable_before = self._balance(receivable, self.alice)
+        income_before = self._balance(income)
+        damage = self._damage(booking)
+        invoice = damage.carshare_excess_move_id
+        vat = invoice.line_ids.filtered("tax_line_id").account_id
+        vat_before = self._balance(vat) + 180.0
+        damage.responsible = False
+        credit_note = invoice.reversal_move_ids
+        self.assertEqual(len(credit_note), 1)
+        self.assertEqual(credit_note.move_type, "out_refund")
+        self.assertEqual(credit_note.state, "posted")
+        self.assertAlmostEqual(credit_note.amount_total, 1080.0)
+        self.assertEqual(invoice.payment_state, "reversed")
+        self.assertFalse(damage.carshare_excess_move_id)
+        self.assertEqual(damage.carshare_excess_status, "none")
+        self.assertAlmostEqual(self._balance(receivable, self.alice), receivable_before)
+        self.assertAlmostEqual(self._balance(income), income_before)
+        self.assertAlmostEqual(self._balance(vat), vat_before)
+        damage.responsible = True
+        self.assertAlmostEqual(damage.carshare_excess_move_id.amount_total, 1080.0)
+        self.assertNotEqual(damage.carshare_excess_move_id, invoice)
+
+    def test_buyback_frozen_once_started(self):
+        """Chosen before the trip: neither during the trip nor after it."""
+        booking = self._book(FRIDAY_9H, 2)
+        booking.carshare_insurance_buyback = True
+        booking.carshare_insurance_buyback = False
+        with freeze_time(booking.date_start):
+            booking.action_start()
+        with self.assertRaisesRegex(ValidationError, "can no longer be changed"):
+            booking.carshare_insurance_buyback = True
+        self._drive_back(booking)
+        with self.assertRaisesRegex(ValidationError, "can no longer be changed"):
+            booking.carshare_insurance_buyback = True
+
+    def _drive_back(self, booking):
+        with freeze_time(booking.date_end):
+            booking.action_return(odometer=booking.odometer_start)
 
     def test_excess_amount_is_the_versions(self):
         self.version.insurance_excess = 500.0

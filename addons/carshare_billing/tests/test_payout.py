@@ -1,10 +1,11 @@
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import FRIDAY_9H, CarshareBillingCase
@@ -15,6 +16,7 @@ STRIPE_LOGGERS = (
     "odoo.addons.payment.models.payment_transaction",
 )
 PAYOUT_DAY = date(2025, 1, 20)
+PAYOUT_LOGGER = "odoo.addons.carshare_billing.models.carshare_stripe_payout"
 
 
 @tagged("post_install", "-at_install")
@@ -95,16 +97,123 @@ class TestPayout(FakeStripeMixin, CarshareBillingCase):
     def test_refusals(self):
         payout = self._payout()
         wrong = self._bank_line(12.0)
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "is of 12.0, the payout .* of 12.8"):
             payout.action_reconcile(wrong)
         self.assertEqual(payout.state, "draft")
         self.assertFalse(wrong.is_reconciled)
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "No bank statement line of 12.8 around"):
             payout.action_reconcile()
         self._bank_line(12.8)
         payout.action_reconcile()
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "is already reconciled"):
             payout.action_reconcile()
+
+    def test_payment_without_journal_entry_refused(self):
+        """A payment whose method has no outstanding account has no entry to settle: the
+        accountant is told which payment method to configure."""
+        payout = self._payout()
+        payment = payout.payment_ids[0]
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE account_payment SET move_id = NULL WHERE id = %s", [payment.id])
+        payment.invalidate_recordset(["move_id"])
+        line = self._bank_line(12.8)
+        method = payment.payment_method_line_id.name
+        with self.assertRaisesRegex(UserError, f"no journal entry.*payment method {method}"):
+            payout.action_reconcile(line)
+        self.assertEqual(payout.state, "draft")
+        self.assertFalse(line.is_reconciled)
+
+    # -- fetching --------------------------------------------------------------------------------
+
+    def test_cron_fetches_the_payouts(self):
+        with freeze_time(PAYOUT_DAY):
+            self.fake_stripe.create_payout()
+        Payout = self.env["carshare.stripe.payout"]
+        self.env.ref("carshare_billing.ir_cron_carshare_stripe_payouts").method_direct_trigger()
+        payout = Payout.search([("provider_id", "=", self.stripe_provider.id)])
+        self.assertEqual(len(payout), 1)
+        self.assertAlmostEqual(payout.amount, 12.8)
+        Payout._cron_carshare_fetch()
+        self.assertEqual(Payout.search_count([("provider_id", "=", self.stripe_provider.id)]), 1)
+
+    def test_cron_logs_a_failing_payout_and_goes_on(self):
+        with freeze_time(PAYOUT_DAY):
+            self.fake_stripe.create_payout()
+        Payout = self.env["carshare.stripe.payout"]
+        with (
+            patch.object(
+                type(Payout), "_carshare_create_from_stripe", side_effect=UserError("Stripe down")
+            ),
+            self.assertLogs(PAYOUT_LOGGER, "ERROR") as logs,
+        ):
+            Payout._cron_carshare_fetch()
+        self.assertIn("storing the Stripe payout", logs.output[0])
+        self.assertFalse(Payout.search([("provider_id", "=", self.stripe_provider.id)]))
+        Payout._cron_carshare_fetch()
+        self.assertTrue(Payout.search([("provider_id", "=", self.stripe_provider.id)]))
+
+    def test_accountant_fetches_from_the_menu(self):
+        with freeze_time(PAYOUT_DAY):
+            self.fake_stripe.create_payout()
+        accountant = new_test_user(
+            self.env,
+            "carshare_payout_accountant",
+            groups="carshare_billing.group_carshare_accountant",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
+        Payout = self.env["carshare.stripe.payout"].with_user(accountant)
+        action = Payout.action_carshare_fetch()
+        self.assertEqual(action["res_model"], "carshare.stripe.payout")
+        payout = Payout.search([])
+        self.assertEqual(len(payout), 1)
+        self.assertAlmostEqual(payout.fee_amount, 0.7)
+        server_action = self.env.ref("carshare_billing.action_carshare_stripe_payout_fetch")
+        self.assertIn(
+            self.env.ref("carshare_billing.group_carshare_accountant"), server_action.groups_id
+        )
+
+    # -- multi-company ---------------------------------------------------------------------------
+
+    def test_other_company_reads_nothing(self):
+        """An accountant of another company reads none of this company's payout lines, Stripe
+        events, reversal shares and statement lines."""
+        owner = self.env["res.partner"].create({"name": "Collectivité", "is_company": True})
+        rule = self.env["carshare.reversal.rule"].create(
+            {
+                "community_id": self.community.id,
+                "period": "monthly",
+                "date_start": "2025-01-01",
+                "share_ids": [Command.create({"partner_id": owner.id, "percent": 100})],
+            }
+        )
+        statement = self.env["carshare.reversal.statement"].create(
+            {"rule_id": rule.id, "date_from": "2025-01-01", "date_to": "2025-01-31"}
+        )
+        statement.action_compute()
+        self._payout()
+        self.env["carshare.stripe.event"].sudo()._carshare_record(
+            {"id": "evt_test_company", "type": "payout.paid", "data": {"object": {"id": "po_1"}}},
+            self.stripe_provider,
+        )
+        other_company = self.env["res.company"].create({"name": "Autre Collectivité"})
+        other = new_test_user(
+            self.env,
+            "carshare_other_accountant",
+            groups="carshare_billing.group_carshare_accountant",
+            company_id=other_company.id,
+            company_ids=other_company.ids,
+        )
+        for model in (
+            "carshare.stripe.payout.line",
+            "carshare.stripe.event",
+            "carshare.reversal.share",
+            "carshare.reversal.statement.line",
+        ):
+            self.assertTrue(self.env[model].search_count([]), model)
+            self.assertFalse(self.env[model].with_user(other).search_count([]), model)
+        event = self.env["carshare.stripe.event"].search([("event_id", "=", "evt_test_company")])
+        self.assertEqual(event.company_id, self.company)
 
     def test_unknown_charge_refused(self):
         """A charge Stripe paid out that Odoo has no payment for: nothing is reconciled."""

@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -7,6 +8,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import FRIDAY_9H, CarshareBillingCase
+
+RULE_LOGGER = "odoo.addons.carshare_billing.models.carshare_reversal_rule"
 
 
 @tagged("post_install", "-at_install")
@@ -131,6 +134,9 @@ class TestReversal(CarshareBillingCase):
         self.assertEqual(statement.state, "done")
 
     def test_settled_by_payments(self):
+        """Each beneficiary's bill is posted and paid at once from the bank journal: the payable
+        nets to 0, the expense holds the 15.83 reversed and the bank's outstanding payments
+        account -15.83 until the bank statement."""
         bank = self.company_data["default_journal_bank"]
         self.rule.write({"settlement": "payment", "journal_id": bank.id, "commission_percent": 0})
         trip = self._trip(FRIDAY_9H, 10)
@@ -140,9 +146,41 @@ class TestReversal(CarshareBillingCase):
         payments = statement.line_ids.payment_id
         self.assertEqual(len(payments), 3)
         self.assertEqual(set(payments.mapped("payment_type")), {"outbound"})
+        self.assertEqual(set(payments.mapped("journal_id")), {bank})
         self.assertEqual(set(payments.mapped("state")) - {"in_process", "paid"}, set())
         self.assertAlmostEqual(sum(payments.mapped("amount")), 15.83)
-        self.assertFalse(statement.line_ids.move_id)
+        bills = statement.line_ids.move_id
+        self.assertEqual(len(bills), 3)
+        self.assertEqual(set(bills.mapped("journal_id.type")), {"purchase"})
+        self.assertEqual(set(bills.mapped("payment_state")) - {"in_payment", "paid"}, set())
+        for partner in (self.owner, self.insurer, self.platform):
+            payable = partner.property_account_payable_id
+            self.assertAlmostEqual(self._balance(payable, partner), 0.0)
+        expense = bills.invoice_line_ids.account_id
+        self.assertEqual(expense.account_type, "expense")
+        expense_lines = self.env["account.move.line"].search(
+            [("account_id", "=", expense.id), ("move_id", "in", bills.ids)]
+        )
+        self.assertAlmostEqual(sum(expense_lines.mapped("balance")), 15.83)
+        outstanding = payments.move_id.line_ids.filtered(
+            lambda aml: aml.account_id.account_type != "liability_payable"
+        )
+        self.assertEqual(len(outstanding.account_id), 1)
+        self.assertAlmostEqual(sum(outstanding.mapped("balance")), -15.83)
+        statement.action_done()
+        self.assertEqual(statement.state, "done")
+
+    def test_revenue_before_the_rule_start_not_reversed(self):
+        """The rule starts on 15 January: the trip invoiced on the 10th (with the monthly fee)
+        is not swept by the first statement, the one of the 17th (12.50 + 0.83 HT) is."""
+        self.rule.date_start = "2025-01-15"
+        before = self._trip(FRIDAY_9H, 10)
+        after = self._trip(FRIDAY_9H + timedelta(days=7), 10)
+        self._pay(before.carshare_invoice_ids)
+        self._pay(after.carshare_invoice_ids)
+        statement = self._statement()
+        self.assertEqual(statement.revenue_line_ids.move_id, after.carshare_invoice_ids)
+        self.assertAlmostEqual(statement.revenue_amount, 13.33)
 
     def test_booking_fees_reversed_when_not_kept(self):
         self.rule.write({"deduct_booking_fee": False, "commission_percent": 0})
@@ -223,6 +261,22 @@ class TestReversal(CarshareBillingCase):
         with self.assertRaises(UserError):
             empty.unlink()
 
+    def test_confirm_reads_the_state_again_once_locked(self):
+        """Another transaction confirmed the statement meanwhile: confirming it again posts
+        nothing."""
+        trip = self._trip(FRIDAY_9H, 10)
+        self._pay(trip.carshare_invoice_ids)
+        statement = self._statement()
+        self.assertEqual(statement.state, "draft")
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE carshare_reversal_statement SET state = 'confirmed' WHERE id = %s",
+            [statement.id],
+        )
+        with self.assertRaisesRegex(UserError, "already confirmed"):
+            statement.action_confirm()
+        self.assertFalse(statement.line_ids.move_id)
+
     # -- periods and cron ------------------------------------------------------------------------
 
     def test_periods(self):
@@ -255,6 +309,54 @@ class TestReversal(CarshareBillingCase):
             (statement.date_from, statement.date_to), (date(2025, 1, 1), date(2025, 3, 31))
         )
         self.assertAlmostEqual(statement.net_amount, 14.25)
+
+    def test_cron_period_ends_in_the_communitys_time_zone(self):
+        """At 23:30 UTC on 31 March it is already 1 April in Paris: the first quarter has
+        ended for the community, whatever the cron user's time zone."""
+        trip = self._trip(FRIDAY_9H, 10)
+        self._pay(trip.carshare_invoice_ids)
+        self.env.user.tz = "UTC"
+        Statement = self.env["carshare.reversal.statement"]
+        with freeze_time("2025-03-31 21:30:00"):
+            self.env["carshare.reversal.rule"]._cron_create_statements()
+        self.assertFalse(Statement.search([("community_id", "=", self.community.id)]))
+        with freeze_time("2025-03-31 23:30:00"):
+            self.env["carshare.reversal.rule"]._cron_create_statements()
+        statement = Statement.search([("community_id", "=", self.community.id)])
+        self.assertEqual(
+            (statement.date_from, statement.date_to), (date(2025, 1, 1), date(2025, 3, 31))
+        )
+
+    def test_cron_failing_rule_does_not_stop_the_others(self):
+        other_community = self.env["carshare.community"].create(
+            {"name": "Other", "company_id": self.company.id}
+        )
+        other_rule = self.env["carshare.reversal.rule"].create(
+            {
+                "community_id": other_community.id,
+                "period": "quarterly",
+                "date_start": "2025-01-01",
+                "share_ids": [Command.create({"partner_id": self.owner.id, "percent": 100})],
+            }
+        )
+        Rule = type(self.rule)
+        original = Rule._create_last_statement
+
+        def failing(rule):
+            if rule == self.rule:
+                raise ValueError("Beneficiary archived")
+            return original(rule)
+
+        with (
+            freeze_time("2025-04-01 03:00:00"),
+            patch.object(Rule, "_create_last_statement", failing),
+            self.assertLogs(RULE_LOGGER, "ERROR") as logs,
+        ):
+            self.env["carshare.reversal.rule"]._cron_create_statements()
+        self.assertIn(self.rule.display_name, logs.output[0])
+        Statement = self.env["carshare.reversal.statement"]
+        self.assertFalse(Statement.search([("rule_id", "=", self.rule.id)]))
+        self.assertEqual(len(Statement.search([("rule_id", "=", other_rule.id)])), 1)
 
     def test_report(self):
         trip = self._trip(FRIDAY_9H, 10)

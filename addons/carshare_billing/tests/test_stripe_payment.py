@@ -1,8 +1,10 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 import requests
 from freezegun import freeze_time
 
+from odoo import sql_db
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
@@ -13,6 +15,26 @@ STRIPE_LOGGERS = (
     "odoo.addons.payment_stripe.models.payment_transaction",
     "odoo.addons.payment.models.payment_transaction",
 )
+CHARGE_LOGGER = "odoo.addons.carshare_billing.models.account_move"
+
+
+def invoice_locked_by_another_run(test):
+    """A posted customer invoice committed before the test, whose row another connection (as
+    another run of the cron would) holds ``FOR UPDATE`` until the end of the test. The test's
+    own rows are not committed, so only a committed one can be locked from outside."""
+    other = sql_db.db_connect(test.env.cr.dbname).cursor()
+    test.addCleanup(other.close)
+    test.addCleanup(other.rollback)
+    other.execute(
+        "SELECT id FROM account_move WHERE state = 'posted' AND move_type = 'out_invoice' "
+        "AND payment_state = 'not_paid' ORDER BY id LIMIT 1 FOR UPDATE"
+    )
+    row = other.fetchone()
+    if not row:
+        test.skipTest("needs a posted customer invoice committed in the database")
+    # Without the lock's NOWAIT / SKIP LOCKED, the test fails instead of waiting forever.
+    test.env.cr.execute("SET LOCAL lock_timeout = '5s'")
+    return test.env["account.move"].browse(row[0])
 
 
 @tagged("post_install", "-at_install")
@@ -199,6 +221,97 @@ class TestStripePayment(FakeStripeMixin, CarshareBillingCase):
         )
         self._charge_at(invoice.carshare_charge_due_at)
         self.assertFalse(self._charges())
+
+    def test_invoice_locked_by_another_run_is_skipped(self):
+        """Another run holds the invoice's row (a real second connection): no charge."""
+        invoice = invoice_locked_by_another_run(self)
+        with mute_logger("odoo.sql_db"):
+            self.assertFalse(invoice._carshare_charge_card())
+        self.assertFalse(self.fake_stripe.requests)
+        self.assertFalse(invoice.sudo().transaction_ids.filtered(lambda tx: tx.state == "draft"))
+
+    def test_abandoned_portal_payment_does_not_block_the_charge(self):
+        """The driver opened the payment link two hours ago and left: the card is charged."""
+        _booking, invoice = self._invoice()
+        due = invoice.carshare_charge_due_at
+        token = self.env["carshare.deposit"]._stripe_token(self.alice, self.company)
+        portal = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": token.provider_id.id,
+                    "payment_method_id": token.payment_method_id.id,
+                    "operation": "online_direct",
+                    "amount": invoice.amount_residual,
+                    "currency_id": invoice.currency_id.id,
+                    "partner_id": self.alice.id,
+                    "invoice_ids": [(6, 0, invoice.ids)],
+                }
+            )
+        )
+        self.env.cr.execute(
+            "UPDATE payment_transaction SET create_date = %s WHERE id = %s",
+            [due - timedelta(hours=2), portal.id],
+        )
+        portal.invalidate_recordset(["create_date"])
+        self._charge_at(due)
+        self.assertEqual(len(self._charges()), 1)
+        self.assertIn(invoice.payment_state, ("in_payment", "paid"))
+
+    def test_invoice_charged_at_once_when_the_provider_captures_manually(self):
+        """Only deposits are holds: an invoice is charged even if Stripe captures manually."""
+        self.stripe_provider.capture_manually = True
+        _booking, invoice = self._invoice()
+        self._charge_at(invoice.carshare_charge_due_at)
+        (intent,) = self._charges()
+        self.assertEqual(intent["status"], "succeeded")
+        self.assertEqual(invoice.transaction_ids.state, "done")
+        self.assertIn(invoice.payment_state, ("in_payment", "paid"))
+
+    def test_local_failure_after_the_charge_keeps_the_transaction(self):
+        """Stripe charged, then Odoo's post-processing failed: the transaction stays, the
+        invoice is not charged again and payment's cron finishes the payment."""
+        _booking, invoice = self._invoice()
+        due = invoice.carshare_charge_due_at
+        Tx = type(self.env["payment.transaction"])
+        broken = patch.object(Tx, "_post_process", side_effect=RuntimeError("local failure"))
+        with broken, mute_logger(CHARGE_LOGGER):
+            self._charge_at(due)
+        tx = invoice.transaction_ids
+        self.assertEqual((tx.state, tx.is_post_processed), ("done", False))
+        self.assertEqual(len(self._charges()), 1)
+        self.assertEqual(invoice.carshare_charge_attempts, 0)
+        self.assertEqual(invoice.carshare_dunning_state, "none")
+        self._charge_at(due + timedelta(days=3))
+        self.assertEqual(len(self._charges()), 1)
+        self.assertEqual(invoice.transaction_ids, tx)
+        # What payment.cron_post_process_payment_tx does (it commits: not from a test).
+        self.assertIn(tx, tx.search([("is_post_processed", "=", False)]))
+        tx.with_user(self.env.ref("base.user_root"))._post_process()
+        self.assertIn(invoice.payment_state, ("in_payment", "paid"))
+
+    def test_one_failing_invoice_does_not_stop_the_others(self):
+        _booking, first = self._invoice()
+        second = self._trip(FRIDAY_9H + timedelta(days=1), 2, km=35).carshare_invoice_ids
+        Tx = type(self.env["payment.transaction"])
+        send = Tx._send_payment_request
+        calls = []
+
+        def flaky(tx):
+            calls.append(tx)
+            if len(calls) == 1:
+                raise RuntimeError("local failure")
+            return send(tx)
+
+        with patch.object(Tx, "_send_payment_request", flaky), mute_logger(CHARGE_LOGGER):
+            self._charge_at(second.carshare_charge_due_at)
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(first.carshare_dunning_state, "failed")
+        self.assertEqual(first.carshare_charge_attempts, 1)
+        self.assertFalse(first.transaction_ids)
+        self.assertIn(second.payment_state, ("in_payment", "paid"))
+        self.assertEqual(len(self._charges()), 1)
 
     def _assert_dunning(self, invoice, reason):
         self.assertEqual(invoice.carshare_dunning_state, "failed")

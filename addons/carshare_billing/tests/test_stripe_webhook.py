@@ -84,3 +84,12 @@ class TestStripeWebhook(FakeStripeMixin, CarshareBillingCase, HttpCase):
         )
         self.assertEqual(self._send(payload, headers).status_code, 403)
         self._assert_nothing_changed()
+
+    def test_event_without_webhook_secret_is_refused(self):
+        """Without a webhook secret nothing can be verified: refused, not processed."""
+        self.stripe_provider.stripe_webhook_secret = False
+        payload, headers = self.fake_stripe.webhook("payment_intent.canceled", self.intent)
+        with mute_logger("odoo.addons.carshare_billing.controllers.main"):
+            response = self._send(payload, headers)
+        self.assertEqual(response.status_code, 403)
+        self._assert_nothing_changed()
