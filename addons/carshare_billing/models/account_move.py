@@ -206,24 +206,13 @@ class AccountMove(models.Model):
         if not token:
             self._carshare_charge_failed(self.env._("No card is registered."))
             return self.env["payment.transaction"]
-        tx = (
-            self.env["payment.transaction"]
-            .sudo()
-            .create(
-                {
-                    "provider_id": token.provider_id.id,
-                    "payment_method_id": token.payment_method_id.id,
-                    "token_id": token.id,
-                    "operation": "offline",
-                    "amount": self.amount_residual,
-                    "currency_id": self.currency_id.id,
-                    "partner_id": self.partner_id.id,
-                    "invoice_ids": [Command.set(self.ids)],
-                }
-            )
+        return self.env["payment.transaction"]._carshare_charge_token(
+            token,
+            self.amount_residual,
+            self.currency_id,
+            self.partner_id,
+            invoice_ids=[Command.set(self.ids)],
         )
-        tx._send_payment_request()
-        return tx
 
     def _carshare_charge_succeeded(self, tx):
         try:

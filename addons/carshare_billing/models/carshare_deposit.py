@@ -180,27 +180,17 @@ class CarshareDeposit(models.Model):
         # The reference makes payment_stripe's idempotency key: one per deposit and attempt, so
         # that a hold retried after a rollback is the one Stripe already placed, not another.
         attempt = len(self.transaction_ids.filtered(lambda t: not t.source_transaction_id)) + 1
-        tx = (
-            self.env["payment.transaction"]
-            .sudo()
-            .create(
-                {
-                    "provider_id": token.provider_id.id,
-                    "payment_method_id": token.payment_method_id.id,
-                    "token_id": token.id,
-                    "operation": "offline",
-                    "amount": self.amount,
-                    "currency_id": self.currency_id.id,
-                    "partner_id": self.partner_id.id,
-                    "carshare_deposit_id": self.id,
-                    "reference": self.env["payment.transaction"]._compute_reference(
-                        "stripe", prefix=f"{self.booking_id.name}-DEP{self.id}-{attempt}"
-                    ),
-                }
-            )
+        Transaction = self.env["payment.transaction"]
+        return Transaction._carshare_charge_token(
+            token,
+            self.amount,
+            self.currency_id,
+            self.partner_id,
+            carshare_deposit_id=self.id,
+            reference=Transaction._compute_reference(
+                "stripe", prefix=f"{self.booking_id.name}-DEP{self.id}-{attempt}"
+            ),
         )
-        tx._send_payment_request()
-        return tx
 
     def _carshare_held_by(self, tx):
         now = fields.Datetime.now()

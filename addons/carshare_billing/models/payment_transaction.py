@@ -1,4 +1,4 @@
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import float_compare
 
 
@@ -12,6 +12,25 @@ class PaymentTransaction(models.Model):
         index="btree_not_null",
         ondelete="restrict",
     )
+
+    @api.model
+    def _carshare_charge_token(self, token, amount, currency, partner, **values):
+        """Charge (or hold) ``amount`` on the saved card ``token``, off-session, through
+        Odoo's payment flow; ``values`` complete the transaction (invoices, deposit...)."""
+        tx = self.sudo().create(
+            {
+                "provider_id": token.provider_id.id,
+                "payment_method_id": token.payment_method_id.id,
+                "token_id": token.id,
+                "operation": "offline",
+                "amount": amount,
+                "currency_id": currency.id,
+                "partner_id": partner.id,
+                **values,
+            }
+        )
+        tx._send_payment_request()
+        return tx
 
     def _stripe_prepare_payment_intent_payload(self):
         """Deposits are card holds, captured or released later; invoices are charged at once,
