@@ -55,6 +55,11 @@ def parse_args():
     parser.add_argument(
         "--sweep-only", action="store_true", help="compare batch sizes, skip the full run"
     )
+    parser.add_argument(
+        "--employer-sizes",
+        default="25,50,100,150",
+        help="orders on one employer's invoice, to see how its cost grows",
+    )
     parser.add_argument("--reset", action="store_true")
     parser.add_argument("--doc", action="store_true", help="write docs/benchmarks.md")
     return parser.parse_args()
@@ -248,6 +253,23 @@ def batch_sizes(env, orders, sizes):
     return results
 
 
+def employer_invoice_sizes(env, pro, sizes):
+    """Seconds per order of one employer's monthly invoice of its first n orders, for each n
+    of ``sizes``, every run rolled back: how an invoice's cost grows with its lines."""
+    groups = pro.grouped("partner_invoice_id").values()
+    orders = max(groups, key=len).sorted("id")
+    results = {}
+    for size in (size for size in sizes if size <= len(orders)):
+        _invoices, seconds, _queries = measure(
+            env, lambda size=size: orders[:size]._carshare_invoice()
+        )
+        env.cr.rollback()
+        env.invalidate_all()
+        results[size] = seconds / size
+        print(f"  one invoice of {size:>4} orders: {seconds:.1f} s", flush=True)
+    return results
+
+
 def write_doc(lines):
     path = Path(ROOT, "docs", "benchmarks.md")
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
@@ -291,8 +313,13 @@ def main():
         )
         print(f"batch sizes on the same {len(sample)} orders:", flush=True)
         sizes = batch_sizes(env, sample, [int(size) for size in args.sizes.split(",")])
+        print("one employer's invoice by its number of orders:", flush=True)
+        employer = employer_invoice_sizes(
+            env, pro, [int(size) for size in args.employer_sizes.split(",")]
+        )
         if args.sweep_only:
             return
+        print("month-end run ...", flush=True)
 
         invoices, batch_seconds, batch_queries = batch_run(env, community)
         env.cr.rollback()
@@ -316,6 +343,7 @@ def main():
                     batch_queries,
                     (sample, per_order, sample_queries),
                     sizes,
+                    employer,
                 )
             )
             print("docs/benchmarks.md updated")
@@ -323,7 +351,7 @@ def main():
         env.cr.close()
 
 
-def doc_lines(args, orders, pro, invoices, batch_seconds, batch_queries, simple, sizes):
+def doc_lines(args, orders, pro, invoices, batch_seconds, batch_queries, simple, sizes, employer):
     from odoo.addons.carshare_billing.models.sale_order import INVOICE_BATCH
 
     sample, per_order, sample_queries = simple
@@ -364,6 +392,15 @@ def doc_lines(args, orders, pro, invoices, batch_seconds, batch_queries, simple,
         f"The fastest here is {best} ({sizes[best] * 1000:.1f} ms per order, the slowest "
         f"{max(sizes.values()) * 1000:.1f} ms): what the batch saves is the invoice creation "
         "and posting overhead paid once per call instead of once per order.",
+        "",
+        "One employer's monthly invoice (all its professional bookings as lines) by its number "
+        "of orders:",
+        "",
+        "| orders on the invoice | " + " | ".join(str(size) for size in employer) + " |",
+        "|---|" + "---:|" * len(employer),
+        "| ms per order | "
+        + " | ".join(f"{seconds * 1000:.0f}" for seconds in employer.values())
+        + " |",
     ]
 
 

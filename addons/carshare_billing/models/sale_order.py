@@ -130,12 +130,20 @@ class SaleOrder(models.Model):
         invoices = self.env["account.move"]
         for batch in split_every(INVOICE_BATCH, personal.ids, personal.browse):
             invoices |= batch._carshare_create_invoices(grouped=True)._carshare_post()
+            self._carshare_release_cache()
         employers = pro.grouped(
             lambda o: (o.carshare_community_id, o.partner_invoice_id, o.client_order_ref or "")
         )
         for employer_orders in employers.values():
             invoices |= employer_orders._carshare_create_invoices(grouped=False)._carshare_post()
+            self._carshare_release_cache()
         return invoices.with_env(self.env)
+
+    def _carshare_release_cache(self):
+        """Creating invoices walks the records the cache holds: the thousands of invoices of a
+        month-end run would slow down each next one. Written to the database, they may go."""
+        self.env.flush_all()
+        self.env.invalidate_all()
 
     def _carshare_invoice_or_report(self):
         """Invoice the orders now; should that fail (e.g. an account is missing), keep them to
