@@ -732,13 +732,22 @@ class CarsharePortal(CustomerPortal):
     )
     def carshare_booking_cancel(self, booking_id, **kw):
         booking_sudo = self._carshare_driver_booking(booking_id)
-        try:
+
+        def cancel():
             if not booking_sudo._carshare_portal_can_cancel():
                 raise UserError(request.env._("This booking can no longer be cancelled."))
             booking_sudo.action_cancel()
+
+        return self._carshare_booking_action(booking_sudo, cancel, "cancelled")
+
+    def _carshare_booking_action(self, booking_sudo, action, message):
+        """Run ``action`` for the driver: back to the booking with ``message``, or with the
+        reason the action was refused."""
+        try:
+            action()
         except UserError as exc:
             return self._carshare_booking_page(booking_sudo, values={"error": exc.args[0]})
-        return request.redirect(f"{booking_sudo.access_url}?message=cancelled")
+        return request.redirect(f"{booking_sudo.access_url}?message={message}")
 
     @http.route(
         "/my/carshare/bookings/<int:booking_id>/extend",
@@ -751,13 +760,13 @@ class CarsharePortal(CustomerPortal):
         booking_sudo = self._carshare_driver_booking(booking_id)
         tz = self._carshare_tz(booking_sudo.community_id, booking_sudo.station_id)
         end = self._carshare_parse_local(date_end, tz)
-        try:
+
+        def extend():
             if not end:
                 raise UserError(request.env._("Enter a valid end."))
             booking_sudo._carshare_portal_extend(end)
-        except UserError as exc:
-            return self._carshare_booking_page(booking_sudo, values={"error": exc.args[0]})
-        return request.redirect(f"{booking_sudo.access_url}?message=extended")
+
+        return self._carshare_booking_action(booking_sudo, extend, "extended")
 
     @http.route(
         "/my/carshare/bookings/<int:booking_id>/unlock",
@@ -768,13 +777,13 @@ class CarsharePortal(CustomerPortal):
     )
     def carshare_booking_unlock(self, booking_id, **kw):
         booking_sudo = self._carshare_driver_booking(booking_id)
-        try:
+
+        def unlock():
             if not booking_sudo._carshare_portal_can_unlock():
                 raise UserError(request.env._("This vehicle cannot be unlocked from here now."))
             getattr(booking_sudo, IOT_UNLOCK_METHOD)()
-        except UserError as exc:
-            return self._carshare_booking_page(booking_sudo, values={"error": exc.args[0]})
-        return request.redirect(f"{booking_sudo.access_url}?message=unlocked")
+
+        return self._carshare_booking_action(booking_sudo, unlock, "unlocked")
 
     # -- check-out and check-in reports ----------------------------------------------------------
 

@@ -75,15 +75,24 @@ class CarshareBooking(models.Model):
 
     # -- prices, from the billing ----------------------------------------------------------------
 
-    def _carshare_portal_price(self):
-        """Estimated price of the booking, taxes included; None when it is not billed."""
+    def _carshare_portal_prices(self):
+        """Price of the booking without the insurance buy-back, and price of the buy-back,
+        taxes included: 0.0 when the driver's yearly insurance covers it, None when the booking
+        is not billed."""
         self.ensure_one()
         if not self.community_id.tariff_id:
-            return None
+            return {"price": None, "buyback_price": None}
         try:
-            return self._carshare_price_estimate()["total"]
+            estimate = self._carshare_price_estimate()
         except UserError:
-            return None
+            return {"price": None, "buyback_price": None}
+        buyback = sum(
+            line["total"] for line in estimate["lines"] if line["component"] == "insurance"
+        )
+        return {
+            "price": estimate["currency"].round(estimate["total"] - buyback),
+            "buyback_price": buyback,
+        }
 
     def _carshare_portal_cancellation_fee(self):
         """What cancelling now costs, taxes included."""
@@ -101,13 +110,12 @@ class CarshareBooking(models.Model):
         ``values``, on a draft rolled back."""
         try:
             with self.env.cr.savepoint() as savepoint:
-                # Named, so that no reference of the sequence is spent on it.
-                booking = self.create({**values, "name": "preview"})
-                preview = {
-                    "price": booking._carshare_portal_price(),
-                    "buyback_price": booking._carshare_portal_buyback_price(),
-                    "error": False,
-                }
+                # Named, so that no reference of the sequence is spent on it; with the buy-back,
+                # so that one estimate prices both.
+                booking = self.create(
+                    {**values, "name": "preview", "carshare_insurance_buyback": True}
+                )
+                preview = {**booking._carshare_portal_prices(), "error": False}
                 try:
                     booking._check_booking_rules()
                 except UserError as exc:
@@ -116,25 +124,6 @@ class CarshareBooking(models.Model):
         except UserError as exc:
             return {"price": None, "buyback_price": None, "error": exc.args[0]}
         return preview
-
-    def _carshare_portal_buyback_price(self):
-        """What buying back the excess adds, taxes included: 0.0 when the driver's yearly
-        insurance covers it, None when the booking is not billed."""
-        self.ensure_one()
-        if not self.community_id.tariff_id:
-            return None
-        values = {
-            name: self[name]
-            for name in ("community_id", "partner_id", "vehicle_id", "usage", "date_start")
-        }
-        values.update(date_end=self.date_end, carshare_insurance_buyback=True)
-        if self.employer_id:
-            values["employer_id"] = self.employer_id
-        try:
-            lines = self._carshare_price_estimate_for(values)["lines"]
-        except UserError:
-            return None
-        return sum(line["total"] for line in lines if line["component"] == "insurance")
 
     @api.model
     def _carshare_portal_book(self, values):
