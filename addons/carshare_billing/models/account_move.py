@@ -68,6 +68,29 @@ class AccountMove(models.Model):
 
     # -- after posting ---------------------------------------------------------------------------
 
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._carshare_hold_credited_orders()
+        return posted
+
+    def _carshare_hold_credited_orders(self):
+        """A credit note of a carshare order settles it: the refunded quantities must not be
+        invoiced (nor charged to the card) again by the next month-end."""
+        refunds = self.filtered(lambda m: m.move_type == "out_refund")
+        orders = refunds.sudo().line_ids.sale_line_ids.order_id.filtered(
+            lambda o: o.carshare_community_id and not o.carshare_credited
+        )
+        if not orders:
+            return
+        orders.carshare_credited = True
+        for order in orders.filtered("carshare_booking_id"):
+            order.carshare_booking_id.message_post(
+                body=self.env._(
+                    "A credit note refunded the booking: nothing more is invoiced until a "
+                    "manager bills it again."
+                )
+            )
+
     def _carshare_post(self):
         """Post the invoices and send them on their way: Chorus Pro, SEPA direct-debit orders."""
         self.action_post()
@@ -137,7 +160,8 @@ class AccountMove(models.Model):
 
     def _carshare_schedule_card_charge(self):
         """Personal-use invoices of bookings are charged to the driver's card the community's
-        delay after the booking's end, when the company takes cards."""
+        delay after the booking's end, when the company takes cards; an invoice issued later
+        (billed again after a credit note) leaves the driver the same delay from its issue."""
         Deposit = self.env["carshare.deposit"]
         for invoice in self.filtered(lambda m: m.move_type == "out_invoice"):
             bookings = invoice.invoice_line_ids.carshare_booking_id
@@ -146,6 +170,7 @@ class AccountMove(models.Model):
             if not Deposit._stripe_provider(invoice.company_id):
                 continue
             ends = [b.date_return or b._carshare_billed_end() for b in bookings]
+            ends.append(fields.Datetime.now())
             delay = timedelta(hours=invoice.carshare_community_id.charge_delay_hours)
             invoice.carshare_charge_due_at = max(ends) + delay
 
