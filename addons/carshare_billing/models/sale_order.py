@@ -127,6 +127,13 @@ class SaleOrder(models.Model):
                 purchase_order_reference=self.client_order_ref or False,
                 contract_reference=self.partner_id.commercial_partner_id.carshare_contract_ref,
             )
+            if self.carshare_booking_id.usage == "pro":
+                values["invoice_payment_term_id"] = (
+                    self.company_id._carshare_employer_payment_term(
+                        self.partner_invoice_id.commercial_partner_id
+                    ).id
+                    or False
+                )
             if self.env.context.get("carshare_invoice_date"):
                 values["invoice_date"] = self.env.context["carshare_invoice_date"]
         return values
