@@ -156,7 +156,7 @@ class CarshareBooking(models.Model):
             lambda b: b.usage == "perso"
             and b.community_id.deposit_amount > 0
             and not b.carshare_deposit_ids
-            and Deposit._stripe_provider(b.company_id)
+            and Deposit._holds_cards(b.company_id)
         )
         if bookings:
             Deposit._carshare_create_for(bookings)
@@ -275,7 +275,10 @@ class CarshareBooking(models.Model):
                 )
         orders = self.sudo().sale_order_id
         orders.carshare_credited = False
-        self.message_post(body=self.env._("Billed again by %(user)s.", user=self.env.user.name))
+        for booking in self:
+            booking.message_post(
+                body=self.env._("Billed again by %(user)s.", user=self.env.user.name)
+            )
         personal = orders.filtered(lambda o: o.carshare_booking_id.usage == "perso")
         for company, company_orders in personal.grouped("company_id").items():
             company_orders.with_company(company)._carshare_invoice_or_report()

@@ -68,8 +68,9 @@ class CarshareCommunity(models.Model):
         string="Deposit Release (days)",
         default=7,
         tracking=True,
-        help="The deposit held on the driver's card is released this long after the return, "
-        "unless a manager captures part of it.",
+        help="The longest the deposit stays held on the driver's card after the return, "
+        "unless a manager captures part of it: it is released as soon as the check-in is "
+        "validated without a damage held against the driver and the trip is paid.",
     )
     deposit_hold_days = fields.Integer(
         string="Card Hold Validity (days)",

@@ -38,7 +38,7 @@ class CarshareReversalShare(models.Model):
         string="Expense Account",
         check_company=True,
         domain="[('account_type', 'in', ('expense', 'expense_direct_cost'))]",
-        help="Account of the beneficiary's bill, e.g. 616000 for the insurer. Empty: the "
+        help="Account of the beneficiary's bill, e.g. 616100 for the insurer. Empty: the "
         "rule's.",
     )
 

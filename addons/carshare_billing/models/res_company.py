@@ -26,6 +26,14 @@ class ResCompany(models.Model):
         "chart's bank charges account (627100 in the French chart).",
     )
 
+    carshare_card_provider_id = fields.Many2one(
+        "payment.provider",
+        string="Card Payments Provider",
+        check_company=True,
+        domain="[('code', 'in', ('stripe', 'demo'))]",
+        help="Provider of the drivers' card charges, deposits and refunds. Empty: the "
+        "company's Stripe provider.",
+    )
     carshare_employer_payment_term_id = fields.Many2one(
         "account.payment.term",
         string="Employers' Payment Terms",
