@@ -1,4 +1,5 @@
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -156,6 +157,35 @@ class TestMonthEnd(CarshareBillingCase):
         self.assertEqual(booking.billing_state, "to_invoice")
         again = self._month_end("2025-02-01", "2025-02-28")
         self.assertAlmostEqual(again.amount_total, 4.0)
+
+    def test_refused_personal_invoice_leaves_the_batch_invoiced(self):
+        """Alice's and Bob's personal trips (2 h each: 3.00 + 1.00 + 4.00 = 8.00) could not
+        be invoiced at the return. At the month-end Bob's invoice is refused: the batch is
+        invoiced again order by order, Alice's 8.00 is posted, Bob's booking says why and the
+        accountant has an activity on Bob."""
+        SaleOrder = type(self.env["sale.order"])
+        with patch.object(SaleOrder, "_carshare_invoice", side_effect=UserError("Not yet.")):
+            alice = self._trip(FRIDAY_9H, 2)
+            bob = self._trip(FRIDAY_9H, 2, driver=self.bob, vehicle=self.vehicle_2)
+        self.assertEqual({alice.billing_state, bob.billing_state}, {"to_invoice"})
+        AccountMove = type(self.env["account.move"])
+        post = AccountMove.action_post
+
+        def refuse_bob(moves):
+            if self.bob in moves.partner_id:
+                raise UserError("Bob's address is incomplete.")
+            return post(moves)
+
+        with patch.object(AccountMove, "action_post", refuse_bob):
+            invoices = self._month_end()
+        self.assertEqual(invoices.partner_id, self.alice)
+        self.assertAlmostEqual(invoices.amount_total, 8.0)
+        self.assertEqual(alice.billing_state, "invoiced")
+        self.assertEqual(bob.billing_state, "to_invoice")
+        self.assertIn("Bob's address is incomplete.", bob.message_ids[0].body)
+        self.assertIn(bob.name, self.bob.activity_ids.note)
+        self.assertAlmostEqual(self._month_end().amount_total, 8.0)
+        self.assertEqual(bob.billing_state, "invoiced")
 
     def test_subscriptions_billed_monthly(self):
         """Plan at 10.00 a month, -20 % on time: Alice's 2 h trip costs 2.40 + 1.00 + 4.00 =
