@@ -83,7 +83,13 @@ class AccountMove(models.Model):
 
     def _carshare_hold_credited_orders(self):
         """A credit note of a carshare order settles it: the refunded quantities must not be
-        invoiced (nor charged to the card) again by the next month-end."""
+        invoiced (nor charged to the card) again by the next month-end. An invoice of the
+        order posted by hand afterwards (e.g. Odoo's "reverse and create invoice") is the
+        accountant billing it again."""
+        invoiced = self.filtered(lambda m: m.move_type == "out_invoice")
+        invoiced.sudo().line_ids.sale_line_ids.order_id.filtered(
+            "carshare_credited"
+        ).carshare_credited = False
         refunds = self.filtered(lambda m: m.move_type == "out_refund")
         orders = refunds.sudo().line_ids.sale_line_ids.order_id.filtered(
             lambda o: o.carshare_community_id and not o.carshare_credited

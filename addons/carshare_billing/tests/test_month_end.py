@@ -126,6 +126,25 @@ class TestMonthEnd(CarshareBillingCase):
         with self.assertRaises(UserError):
             booking.action_carshare_bill_again()
 
+    def test_reverse_and_create_invoice_bills_again(self):
+        """Odoo's "reverse and create invoice": the 8.00 trip (3.00 + 1.00 + 4.00) credited,
+        the new invoice posted by the accountant bills it again; the month-end adds nothing."""
+        booking = self._trip(FRIDAY_9H, 2)
+        invoice = booking.carshare_invoice_ids
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"reason": "Wrong date", "journal_id": invoice.journal_id.id})
+        )
+        action = reversal.modify_moves()
+        new_invoice = self.env["account.move"].browse(action["res_id"])
+        self.assertEqual(new_invoice.move_type, "out_invoice")
+        self.assertEqual(booking.billing_state, "credited")
+        new_invoice.action_post()
+        self.assertAlmostEqual(new_invoice.amount_total, 8.0)
+        self.assertEqual(booking.billing_state, "invoiced")
+        self.assertFalse(self._month_end())
+
     def test_credited_trip_is_not_invoiced_again(self):
         """Bob's professional 2 h trip (3.00 + 1.00 = 4.00) is on Acme's January invoice; a
         credit note refunds it in full. February's run, and January's again, bill nothing; no
