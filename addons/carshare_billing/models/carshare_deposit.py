@@ -365,6 +365,7 @@ class CarshareDeposit(models.Model):
                     captured.state_message or self.env._("The capture failed.")
                 )
             )
+        self._carshare_release_rest(tx, child, amount)
         self._carshare_post_process_capture(tx | tx.child_transaction_ids)
         capture = self.env["carshare.deposit.capture"].create(
             {
@@ -387,6 +388,21 @@ class CarshareDeposit(models.Model):
             )
         )
         return capture
+
+    def _carshare_release_rest(self, tx, child, amount):
+        """Release what the capture left held; the capture stays made if the provider cannot."""
+        try:
+            with self.env.cr.savepoint():
+                tx._carshare_void_rest_of_hold(child, amount)
+        except Exception as error:  # the capture is made at the provider
+            _logger.exception("deposit %s: the rest of the hold could not be released", self.id)
+            self._carshare_alert_manager(
+                self.env._(
+                    "The rest of the card hold could not be released (%(error)s): release it "
+                    "from the payment provider.",
+                    error=error,
+                )
+            )
 
     def _carshare_refused_message(self, error):
         return self.env._(

@@ -91,9 +91,7 @@ class PaymentTransaction(models.Model):
             != 0
         )
         if not partial:
-            child = super()._send_capture_request(amount_to_capture=amount_to_capture)
-            self._carshare_void_rest_of_hold(child, amount_to_capture)
-            return child
+            return super()._send_capture_request(amount_to_capture=amount_to_capture)
         tx = self.with_context(
             carshare_amount_to_capture=amount_to_capture,
             carshare_capture_currency=self.currency_id,
@@ -118,8 +116,9 @@ class PaymentTransaction(models.Model):
 
     def _carshare_void_rest_of_hold(self, child, amount_to_capture):
         """Providers other than Stripe keep the rest of a partly captured hold authorized:
-        a deposit's capture releases it."""
-        if not (self.carshare_deposit_id and child and child.state == "done"):
+        a deposit's capture releases it. Called once the capture is over, whatever the order
+        in which the providers' modules extend ``_send_capture_request``."""
+        if not (child and child.state == "done") or self.provider_code == "stripe":
             return
         rest = self.amount - amount_to_capture
         if self.currency_id.compare_amounts(rest, 0) > 0:
