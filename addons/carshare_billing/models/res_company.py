@@ -1,7 +1,7 @@
 from datetime import timedelta
 
-from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
 
 class ResCompany(models.Model):
@@ -56,6 +56,20 @@ class ResCompany(models.Model):
             "The SEPA pre-notification period cannot be negative.",
         ),
     ]
+
+    @api.constrains("carshare_card_provider_id")
+    def _check_carshare_card_provider(self):
+        codes = self.env["payment.provider"]._carshare_card_codes()
+        for company in self:
+            provider = company.carshare_card_provider_id
+            if provider and provider.code not in codes:
+                raise ValidationError(
+                    self.env._(
+                        "%(provider)s cannot charge the drivers' cards yet: the billing has no "
+                        "adapter for it.",
+                        provider=provider.name,
+                    )
+                )
 
     def _carshare_employer_payment_term(self, partner):
         """The payment terms of an employer's invoice: the employer's own, else the company's,

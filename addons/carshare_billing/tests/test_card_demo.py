@@ -4,6 +4,7 @@ from unittest import SkipTest
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .common import FRIDAY_9H, CarshareBillingCase
@@ -175,3 +176,12 @@ class TestDemoCardPayments(CarshareBillingCase):
         deposit = booking.carshare_deposit_ids
         self._deposits_at(invoice.carshare_charge_due_at + timedelta(minutes=5))
         self.assertEqual(deposit.state, "held")
+
+    def test_provider_without_an_adapter_is_refused(self):
+        other = (
+            self.env["payment.provider"]
+            .sudo()
+            .create({"name": "Other Provider", "company_id": self.company.id})
+        )
+        with self.assertRaisesRegex(ValidationError, "no adapter"):
+            self.company.carshare_card_provider_id = other

@@ -190,9 +190,11 @@ class TestMonthEnd(CarshareBillingCase):
         AccountMove = type(self.env["account.move"])
         post = AccountMove.action_post
 
+        refusal = UserError("Bob's address is incomplete.")
+
         def refuse_bob(moves):
             if self.bob in moves.partner_id:
-                raise UserError("Bob's address is incomplete.")
+                raise refusal
             return post(moves)
 
         with patch.object(AccountMove, "action_post", refuse_bob):
