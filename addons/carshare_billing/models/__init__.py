@@ -2,6 +2,7 @@ from . import (
     account_move,
     account_move_line,
     account_payment_method,
+    account_payment_order,
     account_tax,
     carshare_booking,
     carshare_community,

@@ -68,6 +68,43 @@ class AccountMove(models.Model):
 
     # -- after posting ---------------------------------------------------------------------------
 
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._carshare_hold_credited_orders()
+        posted._carshare_plan_card_refunds()
+        return posted
+
+    def _invoice_paid_hook(self):
+        result = super()._invoice_paid_hook()
+        bookings = self.sudo().invoice_line_ids.carshare_booking_id
+        if bookings:
+            self.env["carshare.deposit"]._carshare_check_early_release(bookings)
+        return result
+
+    def _carshare_hold_credited_orders(self):
+        """A credit note of a carshare order settles it: the refunded quantities must not be
+        invoiced (nor charged to the card) again by the next month-end. An invoice of the
+        order posted by hand afterwards (e.g. Odoo's "reverse and create invoice") is the
+        accountant billing it again."""
+        invoiced = self.filtered(lambda m: m.move_type == "out_invoice")
+        invoiced.sudo().line_ids.sale_line_ids.order_id.filtered(
+            "carshare_credited"
+        ).carshare_credited = False
+        refunds = self.filtered(lambda m: m.move_type == "out_refund")
+        orders = refunds.sudo().line_ids.sale_line_ids.order_id.filtered(
+            lambda o: o.carshare_community_id and not o.carshare_credited
+        )
+        if not orders:
+            return
+        orders.carshare_credited = True
+        for order in orders.filtered("carshare_booking_id"):
+            order.carshare_booking_id.message_post(
+                body=self.env._(
+                    "A credit note refunded the booking: nothing more is invoiced until a "
+                    "manager bills it again."
+                )
+            )
+
     def _carshare_post(self):
         """Post the invoices and send them on their way: Chorus Pro, SEPA direct-debit orders."""
         self.action_post()
@@ -134,18 +171,28 @@ class AccountMove(models.Model):
         string="Card Charge Attempts", copy=False, readonly=True
     )
     carshare_charge_error = fields.Char(string="Card Charge Error", copy=False, readonly=True)
+    carshare_refund_due = fields.Boolean(
+        string="Card Refund Due",
+        copy=False,
+        readonly=True,
+        index=True,
+        help="A credit note of an invoice paid by card: what it leaves owed to the driver is "
+        "refunded to the card by the card charges' cron.",
+    )
 
     def _carshare_schedule_card_charge(self):
         """Personal-use invoices of bookings are charged to the driver's card the community's
-        delay after the booking's end, when the company takes cards."""
+        delay after the booking's end, when the company takes cards; an invoice issued later
+        (billed again after a credit note) leaves the driver the same delay from its issue."""
         Deposit = self.env["carshare.deposit"]
         for invoice in self.filtered(lambda m: m.move_type == "out_invoice"):
             bookings = invoice.invoice_line_ids.carshare_booking_id
             if not bookings or any(b.usage != "perso" for b in bookings):
                 continue
-            if not Deposit._stripe_provider(invoice.company_id):
+            if not Deposit._card_provider(invoice.company_id):
                 continue
             ends = [b.date_return or b._carshare_billed_end() for b in bookings]
+            ends.append(fields.Datetime.now())
             delay = timedelta(hours=invoice.carshare_community_id.charge_delay_hours)
             invoice.carshare_charge_due_at = max(ends) + delay
 
@@ -167,6 +214,77 @@ class AccountMove(models.Model):
         for invoice in invoices:
             invoice._carshare_charge_card()
             invoice._carshare_commit()
+        for credit_note in self.search([("carshare_refund_due", "=", True)], order="id"):
+            credit_note._carshare_refund_card()
+            credit_note._carshare_commit()
+
+    # -- card refunds ----------------------------------------------------------------------------
+
+    def _carshare_plan_card_refunds(self):
+        """Credit notes of carsharing invoices paid by card are refunded to the card."""
+        self.filtered(
+            lambda m: m.move_type == "out_refund"
+            and m.carshare_community_id
+            and m.reversed_entry_id._carshare_refundable_transactions()
+        ).carshare_refund_due = True
+
+    def _carshare_refundable_transactions(self):
+        """The card payments of the invoice the provider can refund, with what each may
+        still refund: ``[(transaction, amount)]``."""
+        result = []
+        transactions = self.sudo().transaction_ids.filtered(
+            lambda tx: tx.state == "done"
+            and tx.operation != "refund"
+            and tx.payment_id
+            and tx.provider_id._carshare_can_refund()
+        )
+        for tx in transactions.sorted("id"):
+            refunds = tx.child_transaction_ids.filtered(
+                lambda child: child.operation == "refund" and child.state not in ("cancel", "error")
+            )
+            left = tx.amount + sum(refunds.mapped("amount"))
+            if tx.currency_id.compare_amounts(left, 0) > 0:
+                result.append((tx, left))
+        return result
+
+    def _carshare_refund_card(self):
+        """Refund to the card what the credit note leaves owed to the driver once reconciled
+        with its invoice; returns the refund transactions. One refund at a time: what the
+        provider has refunded is committed before anything else."""
+        self.ensure_one()
+        self.carshare_refund_due = False
+        owed = self.amount_residual if self.state == "posted" else 0.0
+        refunds = self.env["payment.transaction"]
+        for tx, refundable in self.reversed_entry_id._carshare_refundable_transactions():
+            if self.currency_id.compare_amounts(owed, 0) <= 0:
+                break
+            amount = min(owed, refundable)
+            try:
+                with self.env.cr.savepoint():
+                    refund = tx._carshare_refund(amount, self)
+            except Exception as error:  # the accountant refunds it by hand
+                _logger.exception("card refund of %s failed", self.name)
+                self.message_post(
+                    body=self.env._(
+                        "The refund of %(amount)s to the card failed: %(error)s",
+                        amount=amount,
+                        error=error,
+                    )
+                )
+                break
+            self._carshare_commit()
+            refunds |= refund
+            owed -= amount
+            if refund.state == "done":
+                self._carshare_post_process_refund(refund)
+        return refunds
+
+    def _carshare_post_process_refund(self, refund):
+        try:
+            with self.env.cr.savepoint():
+                refund._post_process()
+        except Exception:  # refunded at the provider: payment's cron finishes it
+            _logger.exception("post-processing of the card refund %s failed", refund.reference)
 
     def _carshare_commit(self):
         if not modules.module.current_test:
@@ -202,7 +320,7 @@ class AccountMove(models.Model):
         self.invalidate_recordset(["state", "payment_state", "amount_residual"])
         if self.state != "posted" or self.payment_state not in ("not_paid", "partial"):
             return self.env["payment.transaction"]
-        token = self.env["carshare.deposit"]._stripe_token(self.partner_id, self.company_id)
+        token = self.env["carshare.deposit"]._card_token(self.partner_id, self.company_id)
         if not token:
             self._carshare_charge_failed(self.env._("No card is registered."))
             return self.env["payment.transaction"]

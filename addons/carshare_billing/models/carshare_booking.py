@@ -3,7 +3,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 CLOSED_STATES = ("done", "cancelled", "no_show")
 # Changing these on an active booking changes its estimate.
@@ -45,6 +45,7 @@ class CarshareBooking(models.Model):
             ("to_validate", "To Validate"),
             ("to_invoice", "To Invoice"),
             ("invoiced", "Invoiced"),
+            ("credited", "Credited"),
             ("cancelled", "Nothing to Bill"),
         ],
         compute="_compute_billing_state",
@@ -52,7 +53,8 @@ class CarshareBooking(models.Model):
         index=True,
         help="Not billed: the community has no tariff. Estimated: priced from the booked slot. "
         "To validate: ended, waiting for a manager. To invoice: waiting for the month-end "
-        "billing (professional use).",
+        "billing (professional use). Credited: refunded by a credit note, nothing more is "
+        "billed until a manager bills it again.",
     )
     billing_currency_id = fields.Many2one(related="company_id.currency_id")
     billing_amount = fields.Monetary(
@@ -107,7 +109,12 @@ class CarshareBooking(models.Model):
             booking.carshare_invoice_ids = booking.sale_order_id.invoice_ids
             booking.carshare_invoice_count = len(booking.carshare_invoice_ids)
 
-    @api.depends("state", "sale_order_id.state", "sale_order_id.invoice_status")
+    @api.depends(
+        "state",
+        "sale_order_id.state",
+        "sale_order_id.invoice_status",
+        "sale_order_id.carshare_credited",
+    )
     def _compute_billing_state(self):
         for booking in self:
             order = booking.sale_order_id
@@ -118,6 +125,8 @@ class CarshareBooking(models.Model):
             elif order.state != "sale":
                 closed = booking.state in CLOSED_STATES
                 booking.billing_state = "to_validate" if closed else "estimated"
+            elif order.carshare_credited:
+                booking.billing_state = "credited"
             elif order.invoice_status == "to invoice":
                 booking.billing_state = "to_invoice"
             else:
@@ -147,7 +156,7 @@ class CarshareBooking(models.Model):
             lambda b: b.usage == "perso"
             and b.community_id.deposit_amount > 0
             and not b.carshare_deposit_ids
-            and Deposit._stripe_provider(b.company_id)
+            and Deposit._holds_cards(b.company_id)
         )
         if bookings:
             Deposit._carshare_create_for(bookings)
@@ -250,6 +259,37 @@ class CarshareBooking(models.Model):
         self._carshare_confirm_billing()
         return True
 
+    def action_carshare_bill_again(self):
+        """Managers and accountants: bill a credited booking again, as priced now (correct it
+        first, e.g. its odometer). Personal use is invoiced at once, professional use at the
+        month-end billing."""
+        self._carshare_check_billing_right()
+        for booking in self:
+            if booking.billing_state != "credited":
+                raise UserError(
+                    self.env._(
+                        "The booking %(booking)s was not refunded by a credit note: there is "
+                        "nothing to bill again.",
+                        booking=booking.name,
+                    )
+                )
+        orders = self.sudo().sale_order_id
+        orders.carshare_credited = False
+        for booking in self:
+            booking.message_post(
+                body=self.env._("Billed again by %(user)s.", user=self.env.user.name)
+            )
+        personal = orders.filtered(lambda o: o.carshare_booking_id.usage == "perso")
+        for company, company_orders in personal.grouped("company_id").items():
+            company_orders.with_company(company)._carshare_invoice_or_report()
+        return True
+
+    def _carshare_check_billing_right(self):
+        if not self.env.su and not self.env.user.has_groups(BILLING_GROUPS):
+            raise AccessError(
+                self.env._("Only a fleet manager or an accountant may change a booking's billing.")
+            )
+
     def action_reprice_billing(self):
         """Managers: price the booking again, e.g. after correcting its odometer."""
         for booking in self.sudo():
@@ -277,8 +317,9 @@ class CarshareBooking(models.Model):
         return lines
 
     def _carshare_billed_end(self):
-        """The booked end, or the actual return when it came after the grace period."""
-        if self.state == "done":
+        """The booked end, or the actual return when it came after the grace period and the
+        community bills the extra time."""
+        if self.state == "done" and self.community_id.late_return_billing != "fee":
             return self.date_end + timedelta(minutes=self.late_minutes)
         return self.date_end
 
@@ -310,7 +351,8 @@ class CarshareBooking(models.Model):
         if returned:
             if self._carshare_monthly_fee_due():
                 lines += version._monthly_fee_lines(version.tariff_id._local_date(self.date_start))
-            lines += version._late_fee_lines(self.late_minutes)
+            if self.community_id.late_return_billing != "time":
+                lines += version._late_fee_lines(self.late_minutes)
         return lines
 
     def _carshare_plan(self):
@@ -389,18 +431,32 @@ class CarshareBooking(models.Model):
         return tariff.currency_id.round(sum(row["total"] for row in rows))
 
     def _carshare_monthly_fee_due(self):
-        """True unless another returned booking of the member in the same calendar month
-        already carries the monthly management fee."""
+        """The monthly management fee is the resident's: owed by the driver for the first
+        returned personal booking of a calendar month. Employers owe it only where the
+        community says so, then for their first professional booking of the month, whichever
+        agent drives."""
+        if self.usage == "pro":
+            if not self.community_id.monthly_fee_on_employers:
+                return False
+            payer_domain = [
+                ("carshare_booking_id.usage", "=", "pro"),
+                ("carshare_booking_id.employer_id", "=", self.employer_id.id),
+            ]
+        else:
+            payer_domain = [
+                ("carshare_booking_id.usage", "=", "perso"),
+                ("carshare_booking_id.partner_id", "=", self.partner_id.id),
+            ]
         tariff = self.community_id.tariff_id
         month = tariff._local_date(self.date_start).replace(day=1)
         return not self.env["sale.order.line"].search_count(
             [
+                *payer_domain,
                 ("carshare_line_key", "=", "monthly_fee"),
                 ("product_uom_qty", ">", 0),
                 ("state", "!=", "cancel"),
                 ("carshare_booking_id", "!=", self.id),
                 ("carshare_booking_id.state", "=", "done"),
-                ("carshare_booking_id.partner_id", "=", self.partner_id.id),
                 ("carshare_booking_id.community_id", "=", self.community_id.id),
                 ("carshare_booking_id.date_start", ">=", tariff._utc(month)),
                 (

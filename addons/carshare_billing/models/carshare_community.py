@@ -16,6 +16,34 @@ class CarshareCommunity(models.Model):
         help="A manager validates each ended booking (and may add a penalty) before it is "
         "invoiced; otherwise the invoice follows the return automatically.",
     )
+    billing_user_id = fields.Many2one(
+        "res.users",
+        string="Accountant",
+        domain=[("share", "=", False)],
+        tracking=True,
+        help="Told (an activity) when the month-end billing cannot issue an invoice; without "
+        "one, the company's first carsharing accountant.",
+    )
+    late_return_billing = fields.Selection(
+        [
+            ("time_and_fee", "Extra Time and Late Fee"),
+            ("fee", "Late Fee Only"),
+            ("time", "Extra Time Only"),
+        ],
+        default="time_and_fee",
+        required=True,
+        tracking=True,
+        help="A return after the grace period is billed as the time the car was really used "
+        "(extra time) and as a late fee per started late period, which compensates the next "
+        "driver's wait and the charging time lost (the default); or as one of them only.",
+    )
+    monthly_fee_on_employers = fields.Boolean(
+        string="Employers Pay the Monthly Fee",
+        tracking=True,
+        help="The monthly management fee is the residents': owed once a month by a driver "
+        "with a personal booking that month. Ticked, employers owe it too, once a month for "
+        "their professional bookings, whichever agent drives.",
+    )
     # -- card payments and deposits (Stripe) --
     charge_delay_hours = fields.Integer(
         string="Card Charge Delay (hours)",
@@ -40,8 +68,9 @@ class CarshareCommunity(models.Model):
         string="Deposit Release (days)",
         default=7,
         tracking=True,
-        help="The deposit held on the driver's card is released this long after the return, "
-        "unless a manager captures part of it.",
+        help="The longest the deposit stays held on the driver's card after the return, "
+        "unless a manager captures part of it: it is released as soon as the check-in is "
+        "validated without a damage held against the driver and the trip is paid.",
     )
     deposit_hold_days = fields.Integer(
         string="Card Hold Validity (days)",
@@ -59,6 +88,14 @@ class CarshareCommunity(models.Model):
             "deposit_release_days",
             "deposit_hold_days",
         ]
+
+    def _carshare_accountant(self, company):
+        """Who follows up the community's billing failures."""
+        if self.billing_user_id:
+            return self.billing_user_id
+        accountants = self.env.ref("carshare_billing.group_carshare_accountant").sudo().users
+        accountants = accountants.filtered(lambda u: not u.share and company in u.company_ids)
+        return accountants.sorted("id")[:1] or self.env.user
 
     @api.depends("tariff_ids")
     def _compute_tariff_id(self):

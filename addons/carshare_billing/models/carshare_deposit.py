@@ -89,28 +89,23 @@ class CarshareDeposit(models.Model):
                 "Deposit %(booking)s", booking=deposit.booking_id.name
             )
 
-    # -- Stripe ----------------------------------------------------------------------------------
+    # -- card provider ---------------------------------------------------------------------------
 
     @api.model
-    def _stripe_provider(self, company):
-        """The company's Stripe provider, if card payments are set up."""
-        return (
-            self.env["payment.provider"]
-            .sudo()
-            .search(
-                [
-                    ("code", "=", "stripe"),
-                    ("state", "in", ("enabled", "test")),
-                    ("company_id", "=", company.id),
-                ],
-                limit=1,
-            )
-        )
+    def _card_provider(self, company):
+        """The company's card provider (see ``payment.provider._carshare_card_provider``)."""
+        return self.env["payment.provider"]._carshare_card_provider(company)
 
     @api.model
-    def _stripe_token(self, partner, company):
-        """The card the partner registered last with the company's Stripe provider."""
-        provider = self._stripe_provider(company)
+    def _holds_cards(self, company):
+        """Whether deposits are held on cards for the company."""
+        provider = self._card_provider(company)
+        return bool(provider) and provider._carshare_can_hold()
+
+    @api.model
+    def _card_token(self, partner, company):
+        """The card the partner registered last with the company's card provider."""
+        provider = self._card_provider(company)
         if not provider:
             return self.env["payment.token"]
         return (
@@ -144,7 +139,7 @@ class CarshareDeposit(models.Model):
     def _carshare_place_hold(self):
         """Hold the deposit on the driver's card; without a card, ask the driver for one."""
         for deposit in self:
-            token = self._stripe_token(deposit.partner_id, deposit.company_id)
+            token = self._card_token(deposit.partner_id, deposit.company_id)
             if not token:
                 deposit.state = "to_register"
                 deposit._carshare_ask_for_card()
@@ -188,7 +183,7 @@ class CarshareDeposit(models.Model):
             self.partner_id,
             carshare_deposit_id=self.id,
             reference=Transaction._compute_reference(
-                "stripe", prefix=f"{self.booking_id.name}-DEP{self.id}-{attempt}"
+                token.provider_id.code, prefix=f"{self.booking_id.name}-DEP{self.id}-{attempt}"
             ),
         )
 
@@ -226,12 +221,10 @@ class CarshareDeposit(models.Model):
     def _format(self, amount):
         return format_amount(self.env, amount, self.currency_id)
 
-    def _stripe_intent(self):
-        """The hold's PaymentIntent as Stripe has it now."""
+    def _hold_status(self):
+        """The hold as the provider has it now: ``'held'``, ``'canceled'`` or ``'other'``."""
         tx = self.hold_transaction_id
-        return tx.provider_id._stripe_make_request(
-            f"payment_intents/{tx.provider_reference}", method="GET"
-        )
+        return tx.provider_id._carshare_hold_status(tx)
 
     # -- manager actions -------------------------------------------------------------------------
 
@@ -333,7 +326,7 @@ class CarshareDeposit(models.Model):
                     invoice=move.name,
                 )
             )
-        if self._stripe_intent().get("status") != "requires_capture":
+        if self._hold_status() != "held":
             raise UserError(
                 self.env._(
                     "The hold of %(deposit)s has expired at the card's bank: nothing can be "
@@ -372,6 +365,7 @@ class CarshareDeposit(models.Model):
                     captured.state_message or self.env._("The capture failed.")
                 )
             )
+        self._carshare_release_rest(tx, child, amount)
         self._carshare_post_process_capture(tx | tx.child_transaction_ids)
         capture = self.env["carshare.deposit.capture"].create(
             {
@@ -394,6 +388,21 @@ class CarshareDeposit(models.Model):
             )
         )
         return capture
+
+    def _carshare_release_rest(self, tx, child, amount):
+        """Release what the capture left held; the capture stays made if the provider cannot."""
+        try:
+            with self.env.cr.savepoint():
+                tx._carshare_void_rest_of_hold(child, amount)
+        except Exception as error:  # the capture is made at the provider
+            _logger.exception("deposit %s: the rest of the hold could not be released", self.id)
+            self._carshare_alert_manager(
+                self.env._(
+                    "The rest of the card hold could not be released (%(error)s): release it "
+                    "from the payment provider.",
+                    error=error,
+                )
+            )
 
     def _carshare_refused_message(self, error):
         return self.env._(
@@ -420,7 +429,7 @@ class CarshareDeposit(models.Model):
             if deposit.state != "held":
                 raise UserError(deposit._carshare_not_held_message())
             hold = deposit.hold_transaction_id.with_context(carshare_deposit_action=True)
-            if deposit._stripe_intent().get("status") == "canceled":
+            if deposit._hold_status() == "canceled":
                 # Stripe already dropped the hold: nothing is held any more.
                 hold._set_canceled(state_message=self.env._("Already cancelled at Stripe."))
             else:
@@ -448,6 +457,42 @@ class CarshareDeposit(models.Model):
             else:
                 days = deposit.booking_id.community_id.deposit_release_days
                 deposit.release_due_at = now + timedelta(days=days)
+
+    def _carshare_release_if_clean(self):
+        """Release the holds of clean returns at once, without waiting for the release date
+        (which stays the longest a hold is kept)."""
+        clean = self.filtered(lambda d: d.state == "held" and d._carshare_return_is_clean())
+        clean._carshare_release()
+        for deposit in clean:
+            deposit.message_post(
+                body=self.env._(
+                    "Released before the end of the period: the check-in is validated without a "
+                    "damage held against the driver and the trip is paid."
+                )
+            )
+
+    def _carshare_return_is_clean(self):
+        """A validated check-in without a responsible damage, and nothing left to pay on the
+        trip's invoices."""
+        booking = self.sudo().booking_id
+        checkins = booking.inspection_ids.filtered(lambda i: i.kind == "checkin")
+        if booking.state != "done" or not checkins or any(i.state != "done" for i in checkins):
+            return False
+        if booking.carshare_damage_ids.filtered("responsible"):
+            return False
+        if booking.billing_state in ("estimated", "to_validate", "to_invoice"):
+            return False
+        invoices = booking.sale_order_id.invoice_ids.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state == "posted"
+        )
+        return all(m.payment_state in ("paid", "in_payment", "reversed") for m in invoices)
+
+    @api.model
+    def _carshare_check_early_release(self, bookings):
+        """Something that may make a return clean happened: let the deposits' cron look at the
+        holds of these bookings soon."""
+        if bookings.sudo().carshare_deposit_ids.filtered(lambda d: d.state == "held"):
+            self.env.ref("carshare_billing.ir_cron_carshare_deposits").sudo()._trigger()
 
     def _carshare_hold_canceled(self, tx):
         """Stripe cancelled the hold without us asking: it expired."""
@@ -484,6 +529,14 @@ class CarshareDeposit(models.Model):
                 "_carshare_place_hold_if_card",
             ),
             ([("state", "=", "held"), ("release_due_at", "<=", now)], "_carshare_release"),
+            (
+                [
+                    ("state", "=", "held"),
+                    ("release_due_at", "!=", False),
+                    ("booking_id.state", "=", "done"),
+                ],
+                "_carshare_release_if_clean",
+            ),
             (
                 [
                     ("state", "=", "held"),
@@ -533,9 +586,7 @@ class CarshareDeposit(models.Model):
             _logger.exception("deposit %s: the failure could not be noted", self.id)
 
     def _carshare_place_hold_if_card(self):
-        self.filtered(
-            lambda d: self._stripe_token(d.partner_id, d.company_id)
-        )._carshare_place_hold()
+        self.filtered(lambda d: self._card_token(d.partner_id, d.company_id))._carshare_place_hold()
 
     def _carshare_renew_hold(self):
         """Place a new hold and record it, then cancel the old one; if the card refuses, keep
@@ -576,9 +627,6 @@ class CarshareDeposit(models.Model):
 
     def _carshare_check_expiry(self):
         for deposit in self:
-            intent = deposit._stripe_intent()
-            if intent.get("status") == "canceled":
-                deposit.hold_transaction_id._handle_notification_data(
-                    "stripe",
-                    {"reference": deposit.hold_transaction_id.reference, "payment_intent": intent},
-                )
+            if deposit._hold_status() == "canceled":
+                tx = deposit.hold_transaction_id
+                tx.provider_id._carshare_sync_canceled_hold(tx)

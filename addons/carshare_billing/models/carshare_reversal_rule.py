@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models, modules
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools.float_utils import float_compare
 
 _logger = logging.getLogger(__name__)
@@ -81,6 +81,16 @@ class CarshareReversalRule(models.Model):
         help="Purchase journal of the bills (empty: the company's default), or bank journal "
         "of the payments.",
     )
+    account_id = fields.Many2one(
+        "account.account",
+        string="Expense Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('expense', 'expense_direct_cost'))]",
+        tracking=True,
+        help="Account of the beneficiaries' bills, unless a share has its own. Empty: 613500 "
+        "(movable property rental: the vehicles' owners are paid for their use) on the "
+        "French chart.",
+    )
     share_ids = fields.One2many(
         "carshare.reversal.share", "rule_id", string="Beneficiaries", copy=True
     )
@@ -93,6 +103,24 @@ class CarshareReversalRule(models.Model):
             "A community has a single revenue reversal rule.",
         ),
     ]
+
+    def _carshare_expense_account(self):
+        """The account of the beneficiaries' bills."""
+        self.ensure_one()
+        if self.account_id:
+            return self.account_id
+        accounts = self.env["account.account"].with_company(self.company_id)
+        account = accounts.search(
+            [*accounts._check_company_domain(self.company_id), ("code", "=", "613500")], limit=1
+        )
+        if not account:
+            raise UserError(
+                self.env._(
+                    "Set the expense account of the revenue reversal of %(community)s.",
+                    community=self.community_id.name,
+                )
+            )
+        return account
 
     @api.depends("community_id", "period")
     def _compute_display_name(self):

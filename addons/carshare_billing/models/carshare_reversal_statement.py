@@ -139,17 +139,34 @@ class CarshareReversalStatement(models.Model):
             ]
         )
 
-    def _payout_lines(self):
-        """Stripe's charges of the community settled by the payouts reconciled in the period."""
+    def _payout_lines(self, revenue_lines):
+        """Stripe's charges of the community settled by the payouts reconciled up to the end of
+        the period and not deducted yet, whose invoices are all reversed (by this statement or
+        an earlier one): the fee of a payment whose revenue is not reversed (an excess still
+        partly unpaid) is not deducted from the others'."""
         self.ensure_one()
-        return self.env["carshare.stripe.payout.line"].search(
+        deducted = self.search(
+            [("community_id", "=", self.community_id.id), ("state", "!=", "draft")]
+        ).payout_line_ids
+        lines = self.env["carshare.stripe.payout.line"].search(
             [
                 ("community_id", "=", self.community_id.id),
                 ("payout_id.state", "=", "reconciled"),
-                ("payout_id.arrival_date", ">=", self.date_from),
                 ("payout_id.arrival_date", "<=", self.date_to),
+                ("id", "not in", deducted.ids),
             ]
         )
+        reversed_moves = revenue_lines.move_id
+
+        def reversed_invoices(line):
+            invoices = line.transaction_id.invoice_ids
+            return invoices and all(
+                move in reversed_moves
+                or move.invoice_line_ids.filtered("carshare_reversal_statement_id")
+                for move in invoices
+            )
+
+        return lines.filtered(reversed_invoices)
 
     def action_compute(self):
         """Compute the draft statements again from the accounting."""
@@ -176,7 +193,7 @@ class CarshareReversalStatement(models.Model):
             booking_fees = -sum(fee_lines.mapped("balance"))
         payout_lines = self.env["carshare.stripe.payout.line"]
         if rule.deduct_stripe_fees:
-            payout_lines = self._payout_lines()
+            payout_lines = self._payout_lines(revenue_lines)
         stripe_fees = sum(payout_lines.mapped("fee"))
         base = currency.round(revenue - booking_fees - stripe_fees)
         commission = currency.round(base * rule.commission_percent / 100)
@@ -206,7 +223,15 @@ class CarshareReversalStatement(models.Model):
             left -= amount
             commands.append(
                 Command.create(
-                    {"partner_id": share.partner_id.id, "percent": share.percent, "amount": amount}
+                    {
+                        "partner_id": share.partner_id.id,
+                        "percent": share.percent,
+                        "amount": amount,
+                        "tax_ids": [Command.set(share.tax_ids.ids)],
+                        "account_id": (
+                            share.account_id or self.rule_id._carshare_expense_account()
+                        ).id,
+                    }
                 )
             )
         return commands

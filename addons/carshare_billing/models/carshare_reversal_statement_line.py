@@ -14,6 +14,10 @@ class CarshareReversalStatementLine(models.Model):
     partner_id = fields.Many2one("res.partner", string="Beneficiary", required=True)
     percent = fields.Float(string="Share (%)")
     amount = fields.Monetary()
+    tax_ids = fields.Many2many(
+        "account.tax", string="Taxes", help="VAT of the bill, on top of the amount."
+    )
+    account_id = fields.Many2one("account.account", string="Expense Account")
     move_id = fields.Many2one("account.move", string="Vendor Bill", readonly=True, copy=False)
     payment_id = fields.Many2one("account.payment", readonly=True, copy=False)
 
@@ -42,8 +46,8 @@ class CarshareReversalStatementLine(models.Model):
                         "name": name,
                         "quantity": 1,
                         "price_unit": self.amount,
-                        # Revenue collected on the collectivity's behalf: no VAT of its own.
-                        "tax_ids": [Command.clear()],
+                        "account_id": self.account_id.id,
+                        "tax_ids": [Command.set(self.tax_ids.ids)],
                     }
                 )
             ],

@@ -30,7 +30,26 @@ class PaymentTransaction(models.Model):
             }
         )
         tx._send_payment_request()
+        if (
+            not tx.carshare_deposit_id
+            and tx.state == "authorized"
+            and not tx.provider_id._carshare_charges_at_once()
+        ):
+            # A provider that holds every payment: an invoice's charge is captured at once.
+            tx._send_capture_request()
         return tx
+
+    def _carshare_refund(self, amount, credit_notes):
+        """Refund ``amount`` of this card payment to pay ``credit_notes`` back. A provider
+        that authorizes every transaction first (payment_demo capturing manually) has the
+        refund captured at once."""
+        self.ensure_one()
+        refund = self.with_context(carshare_refund_move_ids=credit_notes.ids)._send_refund_request(
+            amount_to_refund=amount
+        )
+        if refund.state == "authorized" and not refund.provider_id._carshare_charges_at_once():
+            refund._send_capture_request()
+        return refund
 
     def _stripe_prepare_payment_intent_payload(self):
         """Deposits are card holds, captured or released later; invoices are charged at once,
@@ -43,6 +62,12 @@ class PaymentTransaction(models.Model):
         return payload
 
     def _create_child_transaction(self, amount, is_refund=False, **custom_create_values):
+        if is_refund and self.env.context.get("carshare_refund_move_ids"):
+            # The refund pays the credit note back to the driver.
+            custom_create_values = {
+                "invoice_ids": [Command.set(self.env.context["carshare_refund_move_ids"])],
+                **custom_create_values,
+            }
         if self.carshare_deposit_id and not is_refund:
             custom_create_values = {
                 "carshare_deposit_id": self.carshare_deposit_id.id,
@@ -88,6 +113,16 @@ class PaymentTransaction(models.Model):
                 state_message=self.env._("Released by Stripe with the partial capture.")
             )
         return child
+
+    def _carshare_void_rest_of_hold(self, child, amount_to_capture):
+        """Providers other than Stripe keep the rest of a partly captured hold authorized:
+        a deposit's capture releases it. Called once the capture is over, whatever the order
+        in which the providers' modules extend ``_send_capture_request``."""
+        if not (child and child.state == "done") or self.provider_code == "stripe":
+            return
+        rest = self.amount - amount_to_capture
+        if self.currency_id.compare_amounts(rest, 0) > 0:
+            self.with_context(carshare_deposit_action=True)._send_void_request(amount_to_void=rest)
 
     def _post_process(self):
         """Once the captured part of a hold has paid the invoice (account_payment reconciles

@@ -1,5 +1,7 @@
-from odoo import fields, models
-from odoo.exceptions import UserError
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
 
 class ResCompany(models.Model):
@@ -23,6 +25,68 @@ class ResCompany(models.Model):
         help="Expense account of Stripe's fees, booked when a payout is reconciled. Empty: the "
         "chart's bank charges account (627100 in the French chart).",
     )
+
+    carshare_card_provider_id = fields.Many2one(
+        "payment.provider",
+        string="Card Payments Provider",
+        check_company=True,
+        domain="[('code', 'in', ('stripe', 'demo'))]",
+        help="Provider of the drivers' card charges, deposits and refunds. Empty: the "
+        "company's Stripe provider.",
+    )
+    carshare_employer_payment_term_id = fields.Many2one(
+        "account.payment.term",
+        string="Employers' Payment Terms",
+        check_company=True,
+        help="Payment terms of the employers' monthly invoices when the employer has none of "
+        "its own. Empty: 30 days.",
+    )
+    carshare_sepa_notice_days = fields.Integer(
+        string="SEPA Pre-Notification (days)",
+        default=14,
+        help="A direct debit is collected at the earliest this many calendar days after its "
+        "payment order is confirmed: the SEPA rulebook's pre-notification period (14 days "
+        "unless the mandate's terms agree a shorter one).",
+    )
+
+    _sql_constraints = [
+        (
+            "carshare_sepa_notice_days_positive",
+            "CHECK(carshare_sepa_notice_days >= 0)",
+            "The SEPA pre-notification period cannot be negative.",
+        ),
+    ]
+
+    @api.constrains("carshare_card_provider_id")
+    def _check_carshare_card_provider(self):
+        codes = self.env["payment.provider"]._carshare_card_codes()
+        for company in self:
+            provider = company.carshare_card_provider_id
+            if provider and provider.code not in codes:
+                raise ValidationError(
+                    self.env._(
+                        "%(provider)s cannot charge the drivers' cards yet: the billing has no "
+                        "adapter for it.",
+                        provider=provider.name,
+                    )
+                )
+
+    def _carshare_employer_payment_term(self, partner):
+        """The payment terms of an employer's invoice: the employer's own, else the company's,
+        else 30 days."""
+        self.ensure_one()
+        partner = partner.with_company(self)
+        return (
+            partner.property_payment_term_id
+            or self.carshare_employer_payment_term_id
+            or self.env.ref("account.account_payment_term_30days", raise_if_not_found=False)
+            or self.env["account.payment.term"]
+        )
+
+    def _carshare_first_collection_date(self, day):
+        """The earliest direct-debit collection date of a payment order confirmed on ``day``."""
+        self.ensure_one()
+        return day + timedelta(days=self.carshare_sepa_notice_days)
 
     def _carshare_bank_charges_account(self):
         self.ensure_one()

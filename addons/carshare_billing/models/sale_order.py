@@ -1,10 +1,14 @@
+import logging
 from datetime import timedelta
 
+import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
+
+_logger = logging.getLogger(__name__)
 
 # Orders invoiced per call: the ORM's batch creation slows down past a few hundred invoices.
 INVOICE_BATCH = 200
@@ -42,6 +46,14 @@ class SaleOrder(models.Model):
         copy=False,
         help="Start of the booking, or month of the subscription, in the tariff's timezone: "
         "the month-end billing invoices the orders up to its last day.",
+    )
+    carshare_credited = fields.Boolean(
+        string="Credited",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="A credit note refunded this order: nothing more is invoiced nor charged until "
+        "a manager bills the booking again.",
     )
 
     _sql_constraints = [
@@ -115,29 +127,97 @@ class SaleOrder(models.Model):
                 purchase_order_reference=self.client_order_ref or False,
                 contract_reference=self.partner_id.commercial_partner_id.carshare_contract_ref,
             )
+            if self.carshare_booking_id.usage == "pro":
+                values["invoice_payment_term_id"] = (
+                    self.company_id._carshare_employer_payment_term(
+                        self.partner_invoice_id.commercial_partner_id
+                    ).id
+                    or False
+                )
             if self.env.context.get("carshare_invoice_date"):
                 values["invoice_date"] = self.env.context["carshare_invoice_date"]
         return values
 
-    def _carshare_invoice(self, invoice_date=None):
+    def _carshare_invoice(self, invoice_date=None, isolate=False):
         """Invoice and post the orders still to invoice: one invoice per personal booking or
-        subscription month, one per employer (and purchase order) for professional bookings."""
+        subscription month, one per employer (and purchase order) for professional bookings.
+
+        ``isolate`` (the month-end billing): each employer's invoice and each batch of
+        personal invoices is made in its own savepoint; one refused (e.g. by Chorus Pro's
+        rules) is told to the accountant and the others go on."""
         orders = self.filtered(lambda o: o.invoice_status == "to invoice").with_context(
             carshare_invoice_date=invoice_date
         )
         pro = orders.filtered(lambda o: o.carshare_booking_id.usage == "pro")
+        pro._carshare_refresh_employer_refs()
         personal = orders - pro
-        invoices = self.env["account.move"]
-        for batch in split_every(INVOICE_BATCH, personal.ids, personal.browse):
-            invoices |= batch._carshare_create_invoices(grouped=True)._carshare_post()
-            self._carshare_release_cache()
+        units = [
+            (batch, True) for batch in split_every(INVOICE_BATCH, personal.ids, personal.browse)
+        ]
         employers = pro.grouped(
             lambda o: (o.carshare_community_id, o.partner_invoice_id, o.client_order_ref or "")
         )
-        for employer_orders in employers.values():
-            invoices |= employer_orders._carshare_create_invoices(grouped=False)._carshare_post()
+        units += [(employer_orders, False) for employer_orders in employers.values()]
+        invoices = self.env["account.move"]
+        for unit, grouped in units:
+            if isolate:
+                invoices |= unit._carshare_invoice_isolated(grouped)
+            else:
+                invoices |= unit._carshare_create_invoices(grouped)._carshare_post()
             self._carshare_release_cache()
         return invoices.with_env(self.env)
+
+    def _carshare_refresh_employer_refs(self):
+        """The commitment (purchase order) number is the employer's or the agent's membership's
+        as they are when invoicing: correcting them corrects the bookings already confirmed."""
+        for order in self:
+            reference = order.carshare_booking_id._carshare_purchase_order_ref()
+            if (order.client_order_ref or False) != reference:
+                order.client_order_ref = reference
+
+    def _carshare_invoice_isolated(self, grouped):
+        """Invoice the orders in a savepoint; a batch of personal orders that fails is
+        invoiced again one order at a time, so that only the refused ones are left."""
+        try:
+            with self.env.cr.savepoint():
+                return self._carshare_create_invoices(grouped)._carshare_post()
+        except psycopg2.OperationalError:
+            raise  # a concurrent run or a lock: the whole run is retried
+        except Exception as error:  # one refused invoice never stops the others
+            if grouped and len(self) > 1:
+                invoices = self.env["account.move"]
+                for order in self:
+                    invoices |= order._carshare_invoice_isolated(grouped)
+                return invoices
+            _logger.info("month-end invoice of %s refused: %s", self.mapped("name"), error)
+            self._carshare_report_failure(error)
+            return self.env["account.move"]
+
+    def _carshare_report_failure(self, error):
+        """Tell the accountant why the orders could not be invoiced: an activity on the payer,
+        a message on each booking. The next month-end billing tries them again."""
+        reason = error.args[0] if isinstance(error, UserError) and error.args else str(error)
+        payer = self.partner_invoice_id.commercial_partner_id[:1]
+        community = self.carshare_community_id[:1]
+        payer.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Carsharing invoice refused"),
+            note=self.env._(
+                "The month-end billing could not invoice %(orders)s: %(error)s Correct it; the "
+                "next month-end billing invoices them.",
+                orders=", ".join(self.mapped("origin") or self.mapped("name")),
+                error=reason,
+            ),
+            user_id=community._carshare_accountant(self.company_id).id,
+        )
+        for booking in self.carshare_booking_id:
+            booking.message_post(
+                body=self.env._(
+                    "The month-end billing could not invoice the booking: %(error)s It will try "
+                    "again at the next month-end.",
+                    error=reason,
+                )
+            )
 
     def _carshare_release_cache(self):
         """Creating invoices walks the records the cache holds: the thousands of invoices of a
@@ -189,7 +269,7 @@ class SaleOrder(models.Model):
         invoices = self.env["account.move"]
         for company, company_orders in orders.grouped("company_id").items():
             invoices |= company_orders.with_company(company)._carshare_invoice(
-                invoice_date or date_to
+                invoice_date or date_to, isolate=True
             )
         return invoices
 

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 COMPONENTS = [
     ("time", "Time"),
@@ -31,6 +31,13 @@ class SaleOrderLine(models.Model):
         help="Which priced component of the booking the line holds; lines without one were "
         "added by hand and are kept when the booking is priced again.",
     )
+
+    @api.depends("order_id.carshare_credited")
+    def _compute_qty_to_invoice(self):
+        """A credited order owes nothing: its refunded quantities are not to invoice again."""
+        result = super()._compute_qty_to_invoice()
+        self.filtered("order_id.carshare_credited").qty_to_invoice = 0.0
+        return result
 
     def _prepare_invoice_line(self, **optional_values):
         values = super()._prepare_invoice_line(**optional_values)

@@ -1,5 +1,6 @@
 from . import (
     test_booking_billing,
+    test_card_demo,
     test_chorus,
     test_deposit,
     test_insurance,

@@ -92,6 +92,38 @@ class TestBookingBilling(CarshareBillingCase):
             [8.0, 4.0, 8.0, 8.0],
         )
 
+    def test_monthly_fee_per_payer(self):
+        """The fee is the resident's. January: Bob drives 2 h for Acme on the 10th (3.00 +
+        1.00 = 4.00, no fee), 2 h for himself on the 11th (3.00 + 1.00 + 4.00 = 8.00, on his
+        invoice), Carol 1 h for Acme on the 14th (1.50 + 1.00 = 2.50): Acme owes 6.50.
+        February, the community makes employers pay it, once: Bob for Acme on the 4th (3.00 +
+        1.00 + 4.00 = 8.00), Carol for Acme on the 5th (2.50), Bob for himself on the 6th
+        (8.00, his own fee): Acme owes 10.50."""
+        bob_pro = self._trip(FRIDAY_9H, 2, driver=self.bob, usage="pro")
+        bob_perso = self._trip(FRIDAY_9H + timedelta(days=1), 2, driver=self.bob)
+        carol = self._trip(
+            FRIDAY_9H + timedelta(days=4), 1, driver=self.carol, usage="pro", vehicle=self.vehicle_2
+        )
+        self.assertFalse(self._lines(bob_pro, "monthly_fee"))
+        self.assertFalse(self._lines(carol, "monthly_fee"))
+        self.assertAlmostEqual(bob_perso.carshare_invoice_ids.amount_total, 8.0)
+        self.assertEqual(bob_perso.carshare_invoice_ids.partner_id, self.bob)
+        january = self._month_end()
+        self.assertEqual(january.partner_id, self.employer)
+        self.assertAlmostEqual(january.amount_total, 6.5)
+        self.community.monthly_fee_on_employers = True
+        february = datetime(2025, 2, 4, 8, 0)
+        bob_pro = self._trip(february, 2, driver=self.bob, usage="pro")
+        carol = self._trip(
+            february + timedelta(days=1), 1, driver=self.carol, usage="pro", vehicle=self.vehicle_2
+        )
+        bob_perso = self._trip(february + timedelta(days=2), 2, driver=self.bob)
+        self.assertEqual(len(self._lines(bob_pro, "monthly_fee")), 1)
+        self.assertFalse(self._lines(carol, "monthly_fee"))
+        self.assertAlmostEqual(bob_perso.carshare_invoice_ids.amount_total, 8.0)
+        invoice = self._month_end("2025-02-01", "2025-02-28")
+        self.assertAlmostEqual(invoice.amount_total, 10.5)
+
     def test_no_monthly_fee_without_a_trip(self):
         """A cancelled booking and a no-show do not make a month with a trip; the trip after
         them pays the fee."""
@@ -127,6 +159,21 @@ class TestBookingBilling(CarshareBillingCase):
             lambda line: line.carshare_component == "late_fee"
         )
         self.assertAlmostEqual(invoice_fee.price_total, 20.0)
+
+    def test_late_return_billing_setting(self):
+        """47 min late on a 2 h trip. Late fee only: 2 h of time (3.00) + 2 started half hours
+        (20.00) + 1.00 + 4.00 = 28.00. Extra time only: 2 h 47 = 2.78 h (4.17) + 1.00 = 5.17
+        (the month's fee already paid)."""
+        self.community.late_return_billing = "fee"
+        fee_only = self._trip(FRIDAY_9H, 2, late_minutes=47)
+        self.assertEqual(self._lines(fee_only, "time").product_uom_qty, 2.0)
+        self.assertEqual(self._lines(fee_only, "late_fee").product_uom_qty, 2)
+        self.assertAlmostEqual(fee_only.carshare_invoice_ids.amount_total, 28.0)
+        self.community.late_return_billing = "time"
+        time_only = self._trip(FRIDAY_9H + timedelta(days=2), 2, late_minutes=47)
+        self.assertEqual(self._lines(time_only, "time").product_uom_qty, 2.78)
+        self.assertFalse(self._lines(time_only, "late_fee"))
+        self.assertAlmostEqual(time_only.carshare_invoice_ids.amount_total, 5.17)
 
     def test_cancellation_fee_after_the_deadline(self):
         """Free cancellation until 24 h before the start, 5.00 after: cancelled 48 h before,

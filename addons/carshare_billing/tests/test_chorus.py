@@ -8,7 +8,6 @@ import requests
 from lxml import etree
 from pypdf import PdfWriter
 
-from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import config, mute_logger
 
@@ -181,7 +180,8 @@ class TestChorusPro(CarshareBillingCase):
         self.addCleanup(pdf_patcher.stop)
 
     def _invoice_the_department(self):
-        """Eve drives 2 h for the département: 3.00 + 1.00 + 4.00 = 8.00 TTC."""
+        """Eve drives 2 h for the département: 3.00 + 1.00 = 4.00 TTC (the monthly fee is the
+        residents')."""
         self._trip(FRIDAY_9H, 2, km=25, driver=self.eve, usage="pro")
         return self._month_end()
 
@@ -218,7 +218,7 @@ class TestChorusPro(CarshareBillingCase):
             tree.findtext(f".//{RAM}ContractReferencedDocument/{RAM}IssuerAssignedID"),
             "MARCHE-2024-12",
         )
-        self.assertEqual(tree.findtext(f".//{RAM}GrandTotalAmount"), "8.00")
+        self.assertEqual(tree.findtext(f".//{RAM}GrandTotalAmount"), "4.00")
         invoice.chorus_flow_id.update_flow_status()
         self.assertEqual(invoice.chorus_flow_id.status, "IN_INTEGRE")
 
@@ -241,9 +241,28 @@ class TestChorusPro(CarshareBillingCase):
         self.assertIn("GCU_MSG_03_000", invoice.message_ids[0].body)
 
     def test_engagement_required(self):
-        """Without a commitment number, Chorus Pro's rules refuse to post the invoice."""
+        """Without a commitment number, Chorus Pro's rules refuse the département's invoice:
+        the month-end still invoices Acme (Bob 2 h: 3.00 + 1.00 = 4.00), tells the accountant
+        (an activity on the département, a message on Eve's booking) and goes on. Once the
+        number is set on the département, the next run invoices Eve's booking, already
+        confirmed, with it: 3.00 + 1.00 = 4.00."""
         self.department.carshare_purchase_order_ref = False
-        self._trip(FRIDAY_9H, 2, driver=self.eve, usage="pro")
-        with self.assertRaisesRegex(UserError, "commitment number"):
-            self._month_end()
+        eve = self._trip(FRIDAY_9H, 2, driver=self.eve, usage="pro")
+        bob = self._trip(FRIDAY_9H, 2, driver=self.bob, usage="pro", vehicle=self.vehicle_2)
+        invoices = self._month_end()
+        self.assertEqual(invoices.partner_id, self.employer)
+        self.assertAlmostEqual(invoices.amount_total, 4.0)
+        self.assertEqual(bob.billing_state, "invoiced")
+        self.assertEqual(eve.billing_state, "to_invoice")
         self.assertFalse(self.chorus_pro.deposits)
+        activity = self.department.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertIn(eve.name, activity.note)
+        self.assertIn("commitment number", activity.note)
+        self.assertIn("commitment number", eve.message_ids[0].body)
+        self.department.carshare_purchase_order_ref = "EJ-2025-0099"
+        invoice = self._month_end()
+        self.assertEqual(invoice.commercial_partner_id, self.department)
+        self.assertEqual(invoice.ref, "EJ-2025-0099")
+        self.assertAlmostEqual(invoice.amount_total, 4.0)
+        self.assertEqual(eve.billing_state, "invoiced")

@@ -26,7 +26,8 @@ class TestMoneyPath(FakeStripeMixin, CarshareBillingCase):
     is invoiced; the manager captures 100.00 of the hold towards it and Stripe releases the
     other 50.00. Stripe pays out 109.50 less its fees (0.39 + 1.75 = 2.14): 107.36. The
     community's revenue of January (7.91 HT, paid) less the booking fee (0.83) and Stripe's
-    fees (2.14), 4.94, is reversed 70 / 15 / 15 to the owner, the insurer and the platform."""
+    fee of the trip's charge (0.39; the excess is not reversed yet, nor its capture's 1.75),
+    6.69, is reversed 70 / 15 / 15 to the owner, the insurer and the platform."""
 
     def setUp(self):
         super().setUp()
@@ -159,23 +160,24 @@ class TestMoneyPath(FakeStripeMixin, CarshareBillingCase):
             {"receivable": 980.0, "bank": 107.36, "outstanding": 0.0, "charges": 2.14},
         )
 
-        # January's reversal: 7.91 - 0.83 - 2.14 = 4.94, split 70 / 15 / 15.
+        # January's reversal: 7.91 - 0.83 - 0.39 = 6.69, split 70 / 15 / 15: 4.68 (4.683),
+        # 1.00 (1.0035) and the rest, 1.01.
         statement = self.env["carshare.reversal.statement"].create(
             {"rule_id": self.rule.id, "date_from": "2025-01-01", "date_to": "2025-01-31"}
         )
         statement.action_compute()
         self.assertAlmostEqual(statement.revenue_amount, 7.91)
         self.assertAlmostEqual(statement.booking_fee_amount, 0.83)
-        self.assertAlmostEqual(statement.stripe_fee_amount, 2.14)
-        self.assertAlmostEqual(statement.net_amount, 4.94)
+        self.assertAlmostEqual(statement.stripe_fee_amount, 0.39)
+        self.assertAlmostEqual(statement.net_amount, 6.69)
         statement.action_confirm()
         bills = statement.line_ids.move_id
         shares = {bill.partner_id: bill.amount_total for bill in bills}
-        self.assertEqual(shares, {self.owner: 3.46, self.insurer: 0.74, self.platform: 0.74})
+        self.assertEqual(shares, {self.owner: 4.68, self.insurer: 1.0, self.platform: 1.01})
         for partner, amount in shares.items():
             self.assertEqual(self._balance(partner.property_account_payable_id, partner), -amount)
         self.assertEqual(set(bills.invoice_line_ids.account_id.mapped("account_type")), {"expense"})
-        self.assertAlmostEqual(sum(bills.invoice_line_ids.mapped("balance")), 4.94)
+        self.assertAlmostEqual(sum(bills.invoice_line_ids.mapped("balance")), 6.69)
         # The excess, partly paid, waits for a later statement; the trip is not reversed twice.
         self.assertNotIn(excess, statement.revenue_line_ids.move_id)
         self.assertEqual(statement.revenue_line_ids.move_id, trip_invoice)

@@ -121,6 +121,56 @@ class TestReversal(CarshareBillingCase):
         self.assertEqual(later.state, "draft")
         self.assertFalse(later.line_ids.move_id)
 
+    def _account(self, code):
+        return self.env["account.account"].search(
+            [*self.env["account.account"]._check_company_domain(self.company), ("code", "=", code)]
+        )
+
+    def test_vat_per_beneficiary(self):
+        """The owner and the platform are VAT-registered, the insurer's share is exempt (art.
+        261 C CGI): its tax is cleared and it goes to 616100. Net 14.25 as above: the owner's
+        bill 9.98 + 20 % (1.996) = 11.98, the insurer's 2.14, the platform's 2.13 + 20 %
+        (0.426) = 2.56; the others on 613500 (movable property rental)."""
+        self.owner.vat = "FR74214401093"
+        self.platform.vat = "FR40303265045"
+        self.insurer.vat = "FR13542107651"
+        shares = {share.partner_id: share for share in self.rule.share_ids}
+        shares[self.owner]._compute_tax_ids()
+        shares[self.platform]._compute_tax_ids()
+        shares[self.insurer].write(
+            {"tax_ids": [Command.clear()], "account_id": self._account("616100").id}
+        )
+        vat = self.company.account_purchase_tax_id
+        self.assertEqual(vat.amount, 20)
+        self.assertEqual(shares[self.owner].tax_ids, vat)
+        self.assertEqual(shares[self.platform].tax_ids, vat)
+        trip = self._trip(FRIDAY_9H, 10)
+        self._pay(trip.carshare_invoice_ids)
+        statement = self._statement()
+        statement.action_confirm()
+        bills = {line.partner_id: line.move_id for line in statement.line_ids}
+        expected = {
+            self.owner: (9.98, 2.0, 11.98, "613500"),
+            self.insurer: (2.14, 0.0, 2.14, "616100"),
+            self.platform: (2.13, 0.43, 2.56, "613500"),
+        }
+        for partner, (untaxed, tax, total, code) in expected.items():
+            bill = bills[partner]
+            self.assertAlmostEqual(bill.amount_untaxed, untaxed, msg=partner.name)
+            self.assertAlmostEqual(bill.amount_tax, tax, msg=partner.name)
+            self.assertAlmostEqual(bill.amount_total, total, msg=partner.name)
+            self.assertEqual(bill.invoice_line_ids.account_id.code, code, partner.name)
+
+    def test_vat_defaults_on_the_partners_vat_status(self):
+        """A beneficiary without VAT number bills no VAT; with one, the company's purchase
+        tax."""
+        share = self.rule.share_ids.filtered(lambda s: s.partner_id == self.owner)
+        self.assertFalse(share.tax_ids)
+        self.owner.vat = "FR74214401093"
+        share.partner_id = self.platform
+        share.partner_id = self.owner
+        self.assertEqual(share.tax_ids, self.company.account_purchase_tax_id)
+
     def test_done_once_the_bills_are_paid(self):
         trip = self._trip(FRIDAY_9H, 10)
         self._pay(trip.carshare_invoice_ids)

@@ -194,6 +194,36 @@ class TestStripePayment(FakeStripeMixin, CarshareBillingCase):
         self.assertIn(payment.move_id, invoice.line_ids.matched_credit_ids.credit_move_id.move_id)
         self.assertEqual(invoice.carshare_dunning_state, "none")
 
+    def test_credit_note_refunded_to_the_card(self):
+        """The 8.00 trip charged by card is refunded in full by a credit note: the cron
+        refunds 800 cents of the same intent at Stripe, an outbound payment settles the
+        credit note, and the booking owes nothing more."""
+        booking, invoice = self._invoice()
+        self._charge_at(invoice.carshare_charge_due_at)
+        self.assertAlmostEqual(invoice.amount_residual, 0.0)
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"reason": "Car broke down", "journal_id": invoice.journal_id.id})
+        )
+        reversal.refund_moves()
+        credit_note = invoice.reversal_move_ids
+        credit_note.action_post()
+        self.assertTrue(credit_note.carshare_refund_due)
+        self._charge_at(invoice.carshare_charge_due_at + timedelta(days=1))
+        (intent,) = self._charges()
+        refunds = self.fake_stripe.objects[intent["latest_charge"]]["refunds"]["data"]
+        self.assertEqual([r["amount"] for r in refunds], [800])
+        refund = invoice.transaction_ids.child_transaction_ids
+        self.assertEqual((refund.operation, refund.state), ("refund", "done"))
+        self.assertAlmostEqual(refund.amount, -8.0)
+        self.assertEqual(refund.payment_id.payment_type, "outbound")
+        self.assertAlmostEqual(credit_note.amount_residual, 0.0)
+        self.assertFalse(credit_note.carshare_refund_due)
+        self.assertEqual(booking.billing_state, "credited")
+        self._charge_at(invoice.carshare_charge_due_at + timedelta(days=2))
+        self.assertEqual(len(refunds), 1)
+
     def test_never_charged_twice(self):
         _booking, invoice = self._invoice()
         self._charge_at(invoice.carshare_charge_due_at)
@@ -205,7 +235,7 @@ class TestStripePayment(FakeStripeMixin, CarshareBillingCase):
     def test_one_charge_at_a_time(self):
         """A charge still waiting for Stripe's answer blocks another one."""
         _booking, invoice = self._invoice()
-        token = self.env["carshare.deposit"]._stripe_token(self.alice, self.company)
+        token = self.env["carshare.deposit"]._card_token(self.alice, self.company)
         self.env["payment.transaction"].sudo().create(
             {
                 "provider_id": token.provider_id.id,
@@ -234,7 +264,7 @@ class TestStripePayment(FakeStripeMixin, CarshareBillingCase):
         """The driver opened the payment link two hours ago and left: the card is charged."""
         _booking, invoice = self._invoice()
         due = invoice.carshare_charge_due_at
-        token = self.env["carshare.deposit"]._stripe_token(self.alice, self.company)
+        token = self.env["carshare.deposit"]._card_token(self.alice, self.company)
         portal = (
             self.env["payment.transaction"]
             .sudo()
@@ -355,7 +385,7 @@ class TestStripePayment(FakeStripeMixin, CarshareBillingCase):
         _booking, invoice = self._invoice("card_declined")
         self._charge_at(invoice.carshare_charge_due_at)
         retry = invoice.carshare_charge_due_at
-        card = self.env["carshare.deposit"]._stripe_token(self.alice, self.company)
+        card = self.env["carshare.deposit"]._card_token(self.alice, self.company)
         self.fake_stripe.set_card_behaviour(card.stripe_payment_method, "ok")
         self._charge_at(retry - timedelta(minutes=1))
         self.assertEqual(invoice.payment_state, "not_paid")

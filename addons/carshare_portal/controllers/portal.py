@@ -670,7 +670,8 @@ class CarsharePortal(CustomerPortal):
         }
 
     def _carshare_card_form_values(self, booking_sudo):
-        """Odoo's payment form to register the driver's card with Stripe, for personal use."""
+        """Odoo's payment form to register the driver's card with the company's card provider
+        (Stripe, or payment_demo in test state), for personal use."""
         if booking_sudo.usage != "perso" or booking_sudo.state != "confirmed":
             return {}
         partner = request.env.user.partner_id
@@ -684,7 +685,10 @@ class CarsharePortal(CustomerPortal):
                 force_tokenization=True,
                 is_validation=True,
             )
-            .filtered(lambda p: p.code == "stripe")
+            .filtered(
+                lambda p: p
+                == request.env["payment.provider"]._carshare_card_provider(booking_sudo.company_id)
+            )
         )
         if not providers:
             return {}
