@@ -9,11 +9,30 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_datetime, format_duration, mute_logger
 
+from odoo.addons.carshare_fleet.access import (
+    MANAGER_GROUP,
+    USER_GROUP,
+    action_write,
+    check_action_fields,
+    check_groups,
+    check_view,
+)
+
 ACTIVE_STATES = ("confirmed", "ongoing")
 OVERLAP_CONSTRAINT = "carshare_booking_vehicle_no_overlap"
 # Writing these may make two active bookings of a vehicle overlap.
 RANGE_FIELDS = {"state", "vehicle_id", "date_start", "date_end", "buffer_minutes"}
 SLOT_FIELDS = {"vehicle_id", "date_start", "date_end"}
+# Written by the lifecycle's actions only (confirm, start, return, cancel, transfer).
+ACTION_FIELDS = [
+    "state",
+    "access_code",
+    "date_pickup",
+    "date_return",
+    "late_minutes",
+    "transfer_reason",
+    "transferred_from_vehicle_id",
+]
 AVAILABILITY_VEHICLE_FIELDS = [
     "id",
     "name",
@@ -315,12 +334,14 @@ class CarshareBooking(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            check_action_fields(self, vals, ACTION_FIELDS, create=True)
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("carshare.booking") or "/"
         with self._guard_overlap():
             return super().create(vals_list)
 
     def write(self, vals):
+        check_action_fields(self, vals, ACTION_FIELDS)
         if RANGE_FIELDS.isdisjoint(vals):
             return super().write(vals)
         with self._guard_overlap():
@@ -547,13 +568,15 @@ class CarshareBooking(models.Model):
     # -- lifecycle -------------------------------------------------------------------------------
 
     def action_confirm(self):
+        """Desk agents and managers (the portal books for the driver, in superuser mode)."""
+        check_groups(self.env, USER_GROUP)
         for booking in self:
             if booking.state != "draft":
                 raise UserError(
                     self.env._("Booking %(booking)s is not a draft.", booking=booking.name)
                 )
             booking._check_booking_rules()
-            booking.write({"state": "confirmed", "access_code": booking._new_access_code()})
+            action_write(booking, {"state": "confirmed", "access_code": booking._new_access_code()})
             booking._notify_driver("carshare_booking.mail_template_booking_confirmed")
             booking._notify_driver_sms(booking._confirmation_sms())
         return True
@@ -580,6 +603,7 @@ class CarshareBooking(models.Model):
 
         The readings default to the vehicle's.
         """
+        check_groups(self.env, USER_GROUP)
         self.ensure_one()
         if self.state != "confirmed":
             raise UserError(
@@ -596,19 +620,21 @@ class CarshareBooking(models.Model):
                 )
             )
         vehicle = self.vehicle_id
-        self.write(
+        action_write(
+            self,
             {
                 "state": "ongoing",
                 "date_pickup": now,
                 "odometer_start": vehicle.odometer if odometer is None else odometer,
                 "energy_start": vehicle.carshare_battery_level if energy is None else energy,
-            }
+            },
         )
         vehicle.carshare_state = "in_use"
         return True
 
     def action_return(self, odometer=None, energy=None):
         """Return, recording the readings and the check-in report; releases the vehicle."""
+        check_groups(self.env, USER_GROUP)
         self.ensure_one()
         if self.state != "ongoing":
             raise UserError(
@@ -627,14 +653,15 @@ class CarshareBooking(models.Model):
                 )
             )
         now = fields.Datetime.now()
-        self.write(
+        action_write(
+            self,
             {
                 "state": "done",
                 "date_return": now,
                 "odometer_end": odometer,
                 "energy_end": vehicle.carshare_battery_level if energy is None else energy,
                 "late_minutes": self._late_minutes_at(now),
-            }
+            },
         )
         self._record_checkin()
         if vehicle.carshare_state == "in_use":
@@ -664,12 +691,15 @@ class CarshareBooking(models.Model):
                     "company_id": self.company_id.id,
                 }
             )
-        report[:1].action_done()
+        report[:1]._action_validate()
         # The odometer is computed from the readings without dependencies: read the new one.
         self.vehicle_id.invalidate_recordset(["odometer"])
 
     def action_cancel(self):
-        is_manager = self.env.user.has_group("carshare_fleet.group_carshare_manager")
+        """Desk agents and managers, the latter also once started (the portal cancels for the
+        driver, in superuser mode, before the start)."""
+        check_groups(self.env, USER_GROUP)
+        is_manager = self.env.user.has_group(MANAGER_GROUP)
         now = fields.Datetime.now()
         for booking in self:
             if booking.state not in ("draft", *ACTIVE_STATES):
@@ -690,7 +720,7 @@ class CarshareBooking(models.Model):
             was_active = booking.state in ACTIVE_STATES
             if booking.state == "ongoing" and booking.vehicle_id.carshare_state == "in_use":
                 booking.vehicle_id.carshare_state = "available"
-            booking.state = "cancelled"
+            action_write(booking, {"state": "cancelled"})
             if was_active:
                 booking._notify_driver("carshare_booking.mail_template_booking_cancelled")
         return True
@@ -870,9 +900,9 @@ class CarshareBooking(models.Model):
         }
         if vehicle.carshare_station_id != self.station_id:
             values["access_code"] = False
-        self.write(values)
+        action_write(self, values)
         if not self.access_code:
-            self.access_code = self._new_access_code()
+            action_write(self, {"access_code": self._new_access_code()})
         self._notify_transfer(old_vehicle)
         return True
 
@@ -928,6 +958,7 @@ class CarshareBooking(models.Model):
 
     def action_transfer(self):
         """Managers: move the booking now, for the detected reason or their own."""
+        check_groups(self.env, MANAGER_GROUP)
         for booking in self:
             if booking.state != "confirmed":
                 raise UserError(self.env._("Only a confirmed booking can move to another vehicle."))
@@ -946,7 +977,8 @@ class CarshareBooking(models.Model):
     def carshare_available_vehicles(
         self, date_start, date_end, station_id=None, community_id=None, category=None
     ):
-        """JSON-RPC entry point of ``_carshare_available_vehicles``, for any booking user."""
+        """JSON-RPC entry point of ``_carshare_available_vehicles``, for desk agents."""
+        check_groups(self.env, USER_GROUP)
         self.check_access("read")
         return self._carshare_available_vehicles(
             date_start,
@@ -1155,6 +1187,7 @@ class CarshareBooking(models.Model):
         )
 
     def action_view_inspections(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_fleet.action_carshare_inspection"
