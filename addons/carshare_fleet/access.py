@@ -18,18 +18,19 @@ ACCOUNTANT_GROUP = "carshare_billing.group_carshare_accountant"
 _ACTION_FIELDS = ContextVar("carshare_action_fields", default=frozenset())
 
 
-def check_groups(env, *groups):
-    """Refuse the call unless the user belongs to one of ``groups`` (XML ids); server code
-    in superuser mode (crons, the portal's controllers after their own checks) passes."""
+def check_groups(env, *groups, message=None):
+    """Refuse the call unless the user belongs to one of ``groups`` (XML ids), with
+    ``message`` (translated) or one naming the groups; server code in superuser mode (crons,
+    the portal's controllers after their own checks) passes."""
     if env.su or any(env.user.has_group(group) for group in groups):
         return
-    names = [env.ref(group, raise_if_not_found=False) for group in groups]
-    raise AccessError(
-        env._(
+    if not message:
+        names = [env.ref(group, raise_if_not_found=False) for group in groups]
+        message = env._(
             "You are not allowed to do this: it is reserved to %(groups)s.",
             groups=env._(" or ").join(group.sudo().full_name for group in names if group),
         )
-    )
+    raise AccessError(message)
 
 
 def check_view(records, *groups):

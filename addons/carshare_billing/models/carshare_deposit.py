@@ -7,19 +7,8 @@ from odoo import Command, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, format_amount
 
-from odoo.addons.carshare_fleet.access import check_action_fields
-
 MANAGER_GROUP = "carshare_fleet.group_carshare_manager"
 ACCOUNTANT_GROUP = "carshare_billing.group_carshare_accountant"
-# Written by the hold's own flow only (Stripe, the actions, the crons).
-ACTION_FIELDS = [
-    "state",
-    "amount",
-    "hold_transaction_id",
-    "hold_placed_at",
-    "hold_expires_at",
-    "released_at",
-]
 
 _logger = logging.getLogger(__name__)
 
@@ -243,10 +232,6 @@ class CarshareDeposit(models.Model):
         return tx.provider_id._stripe_make_request(
             f"payment_intents/{tx.provider_reference}", method="GET"
         )
-
-    def write(self, vals):
-        check_action_fields(self, vals, ACTION_FIELDS)
-        return super().write(vals)
 
     # -- manager actions -------------------------------------------------------------------------
 

@@ -765,7 +765,7 @@ class CarshareBooking(models.Model):
         missed = self.search([("state", "=", "confirmed"), ("date_start", "<", now)]).filtered(
             lambda b: now > b.date_start + timedelta(minutes=b.community_id.grace_minutes)
         )
-        missed.write({"state": "no_show"})
+        action_write(missed, {"state": "no_show"})
         missed._notify_driver("carshare_booking.mail_template_booking_no_show")
 
     @api.model
@@ -776,7 +776,7 @@ class CarshareBooking(models.Model):
             lambda b: b._late_minutes_at(now)
         )
         for booking in late:
-            booking.late_minutes = booking._late_minutes_at(now)
+            action_write(booking, {"late_minutes": booking._late_minutes_at(now)})
         late.filtered(lambda b: not b.late_notified)._notify_late_return()
 
     def _notify_late_return(self):

@@ -48,10 +48,10 @@ class CarshareDamage(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        inspections = self.inspection_id
-        if vals.get("inspection_id"):
-            inspections |= inspections.browse(vals["inspection_id"])
-        self._check_validated_unchanged(inspections)
+        if "inspection_id" in vals:
+            self._check_validated_unchanged(
+                self.inspection_id | self.inspection_id.browse(vals["inspection_id"])
+            )
         return super().write(vals)
 
     def unlink(self):
@@ -60,13 +60,13 @@ class CarshareDamage(models.Model):
 
     def _check_validated_unchanged(self, inspections):
         """The damages of a validated report decide the driver's excess and claims: only a
-        fleet manager adds, changes or deletes them."""
+        fleet manager adds, moves or deletes them (``responsible`` is the billing's check)."""
         if self.env.su or self.env.user.has_group(MANAGER_GROUP):
             return
         if any(inspection.state == "done" for inspection in inspections.sudo()):
             raise AccessError(
                 self.env._(
-                    "Only a fleet manager may add, change or delete the damages of a validated "
+                    "Only a fleet manager may add, move or delete the damages of a validated "
                     "inspection report."
                 )
             )

@@ -5,6 +5,18 @@ from ..access import MANAGER_GROUP, action_write, check_action_fields, check_gro
 
 # Written by the actions only (validate, reopen).
 ACTION_FIELDS = ["state"]
+# What a validated report decides: its readings went to the vehicle, its damages to billing.
+VALIDATED_FIELDS = {
+    "kind",
+    "vehicle_id",
+    "partner_id",
+    "booking_id",
+    "date",
+    "odometer",
+    "energy_level",
+    "damage_ids",
+    "company_id",
+}
 
 
 class CarshareInspection(models.Model):
@@ -85,15 +97,18 @@ class CarshareInspection(models.Model):
         return super().write(vals)
 
     def _check_validated_unchanged(self, vals):
-        """A validated report (and the excess it may have invoiced) is changed by a fleet
-        manager only, who reopens it first."""
+        """What a validated report decides is changed by a fleet manager only, who reopens it
+        first; remarks and photos may still be added."""
         if self.env.su or self.env.user.has_group(MANAGER_GROUP):
             return
-        if all(f.startswith(("message_", "activity_")) for f in vals):
+        if VALIDATED_FIELDS.isdisjoint(vals):
             return
         if any(inspection.state == "done" for inspection in self):
             raise AccessError(
-                self.env._("Only a fleet manager may change a validated inspection report.")
+                self.env._(
+                    "Only a fleet manager may change the readings or the damages of a validated "
+                    "inspection report."
+                )
             )
 
     @api.constrains("odometer", "energy_level")

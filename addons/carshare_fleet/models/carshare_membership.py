@@ -3,7 +3,7 @@ from odoo.exceptions import ValidationError
 
 from ..access import MANAGER_GROUP, action_write, check_action_fields, check_groups
 
-# Written by the actions only (activate, suspend).
+# Written by the actions only (activate, suspend); a manager may record a member in any state.
 ACTION_FIELDS = ["state"]
 
 
@@ -106,12 +106,6 @@ class CarshareMembership(models.Model):
                         driver=membership.partner_id.name,
                     )
                 )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            check_action_fields(self, vals, ACTION_FIELDS, create=True)
-        return super().create(vals_list)
 
     def write(self, vals):
         check_action_fields(self, vals, ACTION_FIELDS)

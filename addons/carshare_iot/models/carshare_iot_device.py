@@ -239,7 +239,11 @@ class CarshareIotDevice(models.Model):
         return None
 
     def _check_manager(self):
-        check_groups(self.env, MANAGER_GROUP)
+        check_groups(
+            self.env,
+            MANAGER_GROUP,
+            message=self.env._("Only carsharing managers operate the devices."),
+        )
 
     def action_unlock(self):
         return self._queue_manual("unlock")
