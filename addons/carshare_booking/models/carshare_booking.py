@@ -6,7 +6,7 @@ import psycopg2
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_datetime, format_duration, mute_logger
 
 from odoo.addons.carshare_fleet.access import (
@@ -710,7 +710,7 @@ class CarshareBooking(models.Model):
                 )
             started = booking.state == "ongoing" or booking.date_start <= now
             if started and not is_manager:
-                raise UserError(
+                raise AccessError(
                     self.env._(
                         "Booking %(booking)s has started and can no longer be cancelled; "
                         "contact the fleet manager.",
