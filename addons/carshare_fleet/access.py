@@ -76,7 +76,7 @@ def check_action_fields(records, vals, fnames, create=False):
                 "%(fields)s of %(model)s change only through its actions (the buttons), "
                 "not by writing them.",
                 fields=", ".join(records._fields[f]._description_string(env) for f in locked),
-                model=env._(records._description),
+                model=env["ir.model"]._get(records._name).sudo().name,
             )
         )
 
