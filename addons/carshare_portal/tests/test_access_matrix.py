@@ -3,10 +3,11 @@ each role reaches them over JSON-RPC, against the decisions of ``access_matrix.p
 
 The methods are found by introspection (what the carshare addons define or override), so a new
 public method fails here until it has an entry: see ``access_matrix.py`` to add one. Set
-``CARSHARE_ACCESS_MATRIX_DUMP=1`` to print the observed matrix in the entries' form.
+``CARSHARE_ACCESS_MATRIX_DUMP=1`` to log the observed matrix in the entries' form.
 """
 
 import inspect
+import logging
 import os
 from datetime import timedelta
 
@@ -18,6 +19,8 @@ from odoo.tests import new_test_user, tagged
 
 from .access_matrix import FIELD_ROLES, FIELDS, METHODS, ORM_METHODS, ROLES, SENSITIVE_FIELDS
 from .common import CarsharePortalCase
+
+_logger = logging.getLogger(__name__)
 
 CARSHARE_MODULES = "odoo.addons.carshare_"
 
@@ -175,15 +178,11 @@ class TestAccessMatrix(CarsharePortalCase):
             self.env.invalidate_all(flush=False)
         return True
 
-    @staticmethod
-    def _expected(entry, role, target):
-        return role in entry or (target == "own" and f"{role}:own" in entry)
-
     def _check(self, observed, decisions, what):
         dump = os.environ.get("CARSHARE_ACCESS_MATRIX_DUMP")
         if dump:
             for key in sorted(observed):
-                print(f"    {key!r}: {observed[key]!r},")
+                _logger.info("    %r: %r,", key, observed[key])
         missing = sorted(set(observed) - set(decisions))
         self.assertFalse(
             missing, f"{what} without a decision in access_matrix.py (add an entry): {missing}"
