@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from odoo import api, fields
 from odoo.exceptions import AccessError
-from odoo.models import BaseModel
 from odoo.service.model import get_public_method
 from odoo.tests import new_test_user, tagged
 
@@ -229,4 +228,3 @@ class TestAccessMatrix(CarsharePortalCase):
         protected = carshare_protected_fields(self.env.registry)
         stale = [key for key in FIELDS if key[0] in self.env.registry and key not in protected]
         self.assertFalse(stale, f"access_matrix.py lists fields that are gone: {stale}")
-        self.assertTrue(issubclass(type(self.env["carshare.booking"]), BaseModel))
