@@ -161,3 +161,30 @@ class TestAccessRights(CarshareBillingCase):
             self.env["carshare.booking"].with_user(self.agent).create({**values, "state": "draft"})
         )
         self.assertEqual(draft.state, "draft")
+
+    def test_agent_cannot_correct_a_finished_booking(self):
+        """The distance of a finished trip is its price: a manager corrects it and reprices."""
+        booking = self._trip(FRIDAY_9H, 2, km=40.0)
+        with self.assertRaises(AccessError):
+            booking.with_user(self.agent).odometer_end = booking.odometer_start
+        with self.assertRaises(AccessError):
+            booking.with_user(self.agent).partner_id = self.bob
+        self.assertEqual(booking.distance_km, 40.0)
+        booking.with_user(self.fleet_manager).odometer_end = booking.odometer_start + 30.0
+        self.assertEqual(booking.distance_km, 30.0)
+
+    def test_only_managers_decide_a_claims_responsibility(self):
+        """Two responsible claims in a year exclude a driver: a desk agent records a claim but
+        does not hold the driver responsible, nor clears it."""
+        Claim = self.env["carshare.claim"].with_user(self.agent)
+        with self.assertRaises(AccessError):
+            Claim.create({"partner_id": self.alice.id, "responsible": True})
+        claim = Claim.create({"partner_id": self.alice.id, "description": "Broken mirror"})
+        with self.assertRaises(AccessError):
+            claim.responsible = True
+        claim.with_user(self.fleet_manager).responsible = True
+        with self.assertRaises(AccessError):
+            claim.date = "2020-01-01"
+        with self.assertRaises(AccessError):
+            claim.responsible = False
+        self.assertTrue(claim.responsible)

@@ -342,6 +342,7 @@ class CarshareBooking(models.Model):
 
     def write(self, vals):
         check_action_fields(self, vals, ACTION_FIELDS)
+        self._check_closed_unchanged(vals)
         if RANGE_FIELDS.isdisjoint(vals):
             return super().write(vals)
         with self._guard_overlap():
@@ -349,6 +350,18 @@ class CarshareBooking(models.Model):
             if not SLOT_FIELDS.isdisjoint(vals):
                 self.filtered(lambda b: b.state in ACTIVE_STATES)._check_slot_rules()
             return result
+
+    def _check_closed_unchanged(self, vals):
+        """A finished, cancelled or missed booking is billed from what it records: only a
+        fleet manager corrects it (and reprices it)."""
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        if all(fname.startswith(("message_", "activity_")) for fname in vals):
+            return
+        if any(booking.state in ("done", "cancelled", "no_show") for booking in self):
+            raise AccessError(
+                self.env._("Only a fleet manager may change a finished or cancelled booking.")
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_started(self):
