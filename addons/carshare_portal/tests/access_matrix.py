@@ -47,6 +47,8 @@ NOBODY = frozenset()
 
 METHODS = {
     # carshare_fleet
+    ("carshare.claim", "create"): INTERNAL,  # responsible claims: managers (in the method)
+    ("carshare.claim", "write"): INTERNAL,
     ("carshare.community", "action_view_memberships"): INTERNAL,
     ("carshare.damage", "action_open_claim"): MANAGER,
     ("carshare.damage", "create"): INTERNAL,
