@@ -33,7 +33,7 @@ def autofree(odoo):
     created = []
     yield community, station, agents, created
     if created:  # cancelled, they free the slot and stay on record like any cancelled booking
-        odoo.execute("carshare.booking", "write", created, {"state": "cancelled"})
+        odoo.execute("carshare.booking", "action_cancel", created)
 
 
 def test_availability_over_rpc(odoo, autofree):

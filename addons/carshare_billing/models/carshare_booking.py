@@ -5,6 +5,14 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from odoo.addons.carshare_fleet.access import (
+    ACCOUNTANT_GROUP,
+    MANAGER_GROUP,
+    check_action_fields,
+    check_groups,
+    check_view,
+)
+
 CLOSED_STATES = ("done", "cancelled", "no_show")
 # Changing these on an active booking changes its estimate.
 ESTIMATE_FIELDS = {
@@ -167,6 +175,7 @@ class CarshareBooking(models.Model):
         return result
 
     def write(self, vals):
+        check_action_fields(self, vals, ["date_cancelled"])
         ending = self.browse()
         if vals.get("state") in ("cancelled", "no_show"):
             if vals["state"] == "cancelled":
@@ -248,6 +257,7 @@ class CarshareBooking(models.Model):
 
     def action_validate_billing(self):
         """Managers: confirm the billing of ended bookings, once any penalty is added."""
+        check_groups(self.env, MANAGER_GROUP)
         for booking in self:
             if booking.billing_state != "to_validate":
                 raise UserError(
@@ -292,13 +302,21 @@ class CarshareBooking(models.Model):
 
     def action_reprice_billing(self):
         """Managers: price the booking again, e.g. after correcting its odometer."""
-        for booking in self.sudo():
+        check_groups(self.env, MANAGER_GROUP)
+        self.check_access("write")
+        for booking in self:
             if not booking.sale_order_id or booking.sale_order_id.state == "cancel":
                 raise UserError(
                     self.env._("Booking %(booking)s has nothing to price.", booking=booking.name)
                 )
-        self.sudo()._carshare_price_orders()
+        self._carshare_reprice_billing()
         return True
+
+    def _carshare_reprice_billing(self):
+        """Price the bookings' orders again, e.g. after the driver extended the booking."""
+        self.sudo().filtered(
+            lambda b: b.sale_order_id and b.sale_order_id.state != "cancel"
+        )._carshare_price_orders()
 
     # -- pricing ---------------------------------------------------------------------------------
 
@@ -471,6 +489,7 @@ class CarshareBooking(models.Model):
     # -- views -----------------------------------------------------------------------------------
 
     def action_view_sale_order(self):
+        check_view(self, MANAGER_GROUP, ACCOUNTANT_GROUP)
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -481,6 +500,7 @@ class CarshareBooking(models.Model):
         }
 
     def action_view_carshare_deposits(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_billing.action_carshare_deposit"
@@ -493,5 +513,6 @@ class CarshareBooking(models.Model):
         return action
 
     def action_view_carshare_invoices(self):
+        check_view(self, MANAGER_GROUP, ACCOUNTANT_GROUP)
         self.ensure_one()
         return self.sale_order_id.action_view_invoice()

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.carshare_fleet.access import check_view
+
 
 class CarshareCommunity(models.Model):
     _inherit = "carshare.community"
@@ -103,6 +105,7 @@ class CarshareCommunity(models.Model):
             community.tariff_id = community.tariff_ids[:1]
 
     def action_open_tariff(self):
+        check_view(self)
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

@@ -2,6 +2,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from odoo.addons.carshare_fleet.access import ACCOUNTANT_GROUP, MANAGER_GROUP, check_view
+
 
 class CarshareDamage(models.Model):
     _inherit = "carshare.damage"
@@ -57,6 +59,12 @@ class CarshareDamage(models.Model):
         elif changed:
             changed._carshare_credit_excess()
         return result
+
+    def unlink(self):
+        # A deleted damage leaves no excess invoice behind: credit it first.
+        self._check_validated_unchanged(self.inspection_id)
+        self._carshare_credit_excess()
+        return super().unlink()
 
     def _carshare_check_responsible_right(self):
         """Holding a driver responsible at a validated check-in invoices the excess: only a
@@ -175,6 +183,7 @@ class CarshareDamage(models.Model):
         }
 
     def action_view_excess_move(self):
+        check_view(self, MANAGER_GROUP, ACCOUNTANT_GROUP)
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

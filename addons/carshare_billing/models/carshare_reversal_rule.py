@@ -7,6 +7,8 @@ from odoo import api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.float_utils import float_compare
 
+from odoo.addons.carshare_fleet.access import ACCOUNTANT_GROUP, MANAGER_GROUP, check_view
+
 _logger = logging.getLogger(__name__)
 
 
@@ -234,6 +236,7 @@ class CarshareReversalRule(models.Model):
         return statement
 
     def action_view_statements(self):
+        check_view(self, MANAGER_GROUP, ACCOUNTANT_GROUP)
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

@@ -4,6 +4,15 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, mute_logger
 
+from odoo.addons.carshare_fleet.access import (
+    ACCOUNTANT_GROUP,
+    MANAGER_GROUP,
+    action_write,
+    check_action_fields,
+    check_groups,
+    check_view,
+)
+
 PAID_STATES = ("paid", "in_payment", "reversed")
 
 
@@ -80,11 +89,16 @@ class CarshareReversalStatement(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            check_action_fields(self, vals, ["state"], create=True)
             if vals.get("name", "/") == "/":
                 vals["name"] = (
                     self.env["ir.sequence"].next_by_code("carshare.reversal.statement") or "/"
                 )
         return super().create(vals_list)
+
+    def write(self, vals):
+        check_action_fields(self, vals, ["state"])
+        return super().write(vals)
 
     @api.constrains("rule_id", "date_from", "date_to")
     def _check_period(self):
@@ -169,7 +183,8 @@ class CarshareReversalStatement(models.Model):
         return lines.filtered(reversed_invoices)
 
     def action_compute(self):
-        """Compute the draft statements again from the accounting."""
+        """Accountants: compute the draft statements again from the accounting."""
+        check_groups(self.env, ACCOUNTANT_GROUP)
         for statement in self:
             if statement.state != "draft":
                 raise UserError(
@@ -239,7 +254,9 @@ class CarshareReversalStatement(models.Model):
     # -- confirmation ----------------------------------------------------------------------------
 
     def action_confirm(self):
-        """Post the beneficiaries' bills or payments and mark the revenue as reversed."""
+        """Accountants: post the beneficiaries' bills or payments and mark the revenue as
+        reversed."""
+        check_groups(self.env, ACCOUNTANT_GROUP)
         for statement in self:
             statement._carshare_lock()
             if statement.state != "draft":
@@ -260,7 +277,7 @@ class CarshareReversalStatement(models.Model):
                 )
             statement._carshare_settle()
             statement.revenue_line_ids.carshare_reversal_statement_id = statement
-            statement.state = "confirmed"
+            action_write(statement, {"state": "confirmed"})
         return True
 
     def _carshare_lock(self):
@@ -301,6 +318,8 @@ class CarshareReversalStatement(models.Model):
                 line.payment_id = line._carshare_pay_bill()
 
     def action_done(self):
+        """Accountants: close the statement once its bills are paid."""
+        check_groups(self.env, ACCOUNTANT_GROUP)
         for statement in self:
             if statement.state != "confirmed":
                 raise UserError(
@@ -317,10 +336,11 @@ class CarshareReversalStatement(models.Model):
                         name=statement.name,
                     )
                 )
-        self.state = "done"
+        action_write(self, {"state": "done"})
         return True
 
     def action_view_moves(self):
+        check_view(self, MANAGER_GROUP, ACCOUNTANT_GROUP)
         self.ensure_one()
         if self.line_ids.payment_id:
             return {

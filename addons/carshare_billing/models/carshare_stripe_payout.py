@@ -6,6 +6,7 @@ from werkzeug.urls import url_encode
 from odoo import Command, api, fields, models, modules
 from odoo.exceptions import UserError
 
+from odoo.addons.carshare_fleet.access import ACCOUNTANT_GROUP, check_groups
 from odoo.addons.payment import utils as payment_utils
 
 _logger = logging.getLogger(__name__)
@@ -99,7 +100,9 @@ class CarshareStripePayout(models.Model):
 
     @api.model
     def action_carshare_fetch(self):
-        """Fetch the new payouts of the Stripe providers of the selected companies."""
+        """Accountants: fetch the new payouts of the Stripe providers of the selected
+        companies."""
+        check_groups(self.env, ACCOUNTANT_GROUP)
         for provider in self._carshare_stripe_providers():
             self.with_company(provider.company_id)._carshare_fetch(provider)
         return self.env["ir.actions.act_window"]._for_xml_id(
@@ -191,6 +194,7 @@ class CarshareStripePayout(models.Model):
         """Reconcile the payout with the bank statement line of its net amount: the line's
         counterparts become the Stripe payments' outstanding receipts, settled, and Stripe's
         fees, booked as bank charges."""
+        check_groups(self.env, ACCOUNTANT_GROUP)
         self.ensure_one()
         if self.state == "reconciled":
             raise UserError(

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
+from odoo.addons.carshare_fleet.access import check_view
 
 
 def _default_product(xmlid):
@@ -183,6 +184,7 @@ class CarshareTariff(models.Model):
         return rows
 
     def action_open_simulator(self):
+        check_view(self)
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

@@ -9,6 +9,7 @@ class ChorusFlow(models.Model):
         ondelete={"pdf_factur-x": "set null", "xml_cii": "set null"},
     )
 
+    @api.private
     @api.model
     def syntax_odoo2chorus(self):
         return {

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.carshare_fleet.access import check_view
+
 BILLING_GROUPS = "carshare_fleet.group_carshare_manager,carshare_billing.group_carshare_accountant"
 
 
@@ -80,6 +82,7 @@ class FleetVehicle(models.Model):
             vehicle.carshare_claim_count = counts.get(vehicle, 0)
 
     def action_view_carshare_insurance_lines(self):
+        check_view(self)
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -96,6 +99,7 @@ class FleetVehicle(models.Model):
         }
 
     def action_view_carshare_claims(self):
+        check_view(self)
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -107,6 +111,7 @@ class FleetVehicle(models.Model):
         }
 
     def action_view_carshare_insurance_contracts(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "fleet.fleet_vehicle_log_contract_action"

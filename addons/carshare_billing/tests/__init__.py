@@ -1,4 +1,5 @@
 from . import (
+    test_access_rights,
     test_booking_billing,
     test_card_demo,
     test_chorus,

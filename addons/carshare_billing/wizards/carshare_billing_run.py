@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.carshare_fleet.access import ACCOUNTANT_GROUP, check_groups
+
 
 def _last_month_end(today):
     return today.replace(day=1) - timedelta(days=1)
@@ -50,6 +52,7 @@ class CarshareBillingRun(models.TransientModel):
     def action_run(self):
         """Invoice the period's carsharing orders: personal bookings and subscriptions one by
         one, professional bookings grouped per employer."""
+        check_groups(self.env, ACCOUNTANT_GROUP)
         self.ensure_one()
         if self.date_to < self.date_from:
             raise UserError(self.env._("The period must end after it starts."))
@@ -66,6 +69,7 @@ class CarshareBillingRun(models.TransientModel):
         }
 
     def action_view_invoices(self):
+        check_groups(self.env, ACCOUNTANT_GROUP)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_billing.action_carshare_invoices"
@@ -75,6 +79,7 @@ class CarshareBillingRun(models.TransientModel):
         return action
 
     def action_print_statement(self):
+        check_groups(self.env, ACCOUNTANT_GROUP)
         self.ensure_one()
         communities = self.community_ids or self.invoice_ids.carshare_community_id
         return self.env.ref("carshare_billing.action_report_community_statement").report_action(

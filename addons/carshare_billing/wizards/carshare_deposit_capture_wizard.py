@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.carshare_fleet.access import ACCOUNTANT_GROUP, MANAGER_GROUP, check_groups
+
 
 class CarshareDepositCaptureWizard(models.TransientModel):
     _name = "carshare.deposit.capture.wizard"
@@ -37,6 +39,7 @@ class CarshareDepositCaptureWizard(models.TransientModel):
             wizard.amount = min(wizard.held_amount, wizard.move_id.amount_residual)
 
     def action_capture(self):
+        check_groups(self.env, MANAGER_GROUP, ACCOUNTANT_GROUP)
         self.ensure_one()
         self.deposit_id.action_capture(self.amount, self.move_id, self.reason)
         return {"type": "ir.actions.act_window_close"}

@@ -6,14 +6,33 @@ import psycopg2
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_datetime, format_duration, mute_logger
+
+from odoo.addons.carshare_fleet.access import (
+    MANAGER_GROUP,
+    USER_GROUP,
+    action_write,
+    check_action_fields,
+    check_groups,
+    check_view,
+)
 
 ACTIVE_STATES = ("confirmed", "ongoing")
 OVERLAP_CONSTRAINT = "carshare_booking_vehicle_no_overlap"
 # Writing these may make two active bookings of a vehicle overlap.
 RANGE_FIELDS = {"state", "vehicle_id", "date_start", "date_end", "buffer_minutes"}
 SLOT_FIELDS = {"vehicle_id", "date_start", "date_end"}
+# Written by the lifecycle's actions only (confirm, start, return, cancel, transfer).
+ACTION_FIELDS = [
+    "state",
+    "access_code",
+    "date_pickup",
+    "date_return",
+    "late_minutes",
+    "transfer_reason",
+    "transferred_from_vehicle_id",
+]
 AVAILABILITY_VEHICLE_FIELDS = [
     "id",
     "name",
@@ -315,12 +334,15 @@ class CarshareBooking(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            check_action_fields(self, vals, ACTION_FIELDS, create=True)
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("carshare.booking") or "/"
         with self._guard_overlap():
             return super().create(vals_list)
 
     def write(self, vals):
+        check_action_fields(self, vals, ACTION_FIELDS)
+        self._check_closed_unchanged(vals)
         if RANGE_FIELDS.isdisjoint(vals):
             return super().write(vals)
         with self._guard_overlap():
@@ -328,6 +350,18 @@ class CarshareBooking(models.Model):
             if not SLOT_FIELDS.isdisjoint(vals):
                 self.filtered(lambda b: b.state in ACTIVE_STATES)._check_slot_rules()
             return result
+
+    def _check_closed_unchanged(self, vals):
+        """A finished, cancelled or missed booking is billed from what it records: only a
+        fleet manager corrects it (and reprices it)."""
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        if all(fname.startswith(("message_", "activity_")) for fname in vals):
+            return
+        if any(booking.state in ("done", "cancelled", "no_show") for booking in self):
+            raise AccessError(
+                self.env._("Only a fleet manager may change a finished or cancelled booking.")
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_started(self):
@@ -547,13 +581,15 @@ class CarshareBooking(models.Model):
     # -- lifecycle -------------------------------------------------------------------------------
 
     def action_confirm(self):
+        """Desk agents and managers (the portal books for the driver, in superuser mode)."""
+        check_groups(self.env, USER_GROUP)
         for booking in self:
             if booking.state != "draft":
                 raise UserError(
                     self.env._("Booking %(booking)s is not a draft.", booking=booking.name)
                 )
             booking._check_booking_rules()
-            booking.write({"state": "confirmed", "access_code": booking._new_access_code()})
+            action_write(booking, {"state": "confirmed", "access_code": booking._new_access_code()})
             booking._notify_driver("carshare_booking.mail_template_booking_confirmed")
             booking._notify_driver_sms(booking._confirmation_sms())
         return True
@@ -580,6 +616,7 @@ class CarshareBooking(models.Model):
 
         The readings default to the vehicle's.
         """
+        check_groups(self.env, USER_GROUP)
         self.ensure_one()
         if self.state != "confirmed":
             raise UserError(
@@ -596,19 +633,21 @@ class CarshareBooking(models.Model):
                 )
             )
         vehicle = self.vehicle_id
-        self.write(
+        action_write(
+            self,
             {
                 "state": "ongoing",
                 "date_pickup": now,
                 "odometer_start": vehicle.odometer if odometer is None else odometer,
                 "energy_start": vehicle.carshare_battery_level if energy is None else energy,
-            }
+            },
         )
         vehicle.carshare_state = "in_use"
         return True
 
     def action_return(self, odometer=None, energy=None):
         """Return, recording the readings and the check-in report; releases the vehicle."""
+        check_groups(self.env, USER_GROUP)
         self.ensure_one()
         if self.state != "ongoing":
             raise UserError(
@@ -627,14 +666,15 @@ class CarshareBooking(models.Model):
                 )
             )
         now = fields.Datetime.now()
-        self.write(
+        action_write(
+            self,
             {
                 "state": "done",
                 "date_return": now,
                 "odometer_end": odometer,
                 "energy_end": vehicle.carshare_battery_level if energy is None else energy,
                 "late_minutes": self._late_minutes_at(now),
-            }
+            },
         )
         self._record_checkin()
         if vehicle.carshare_state == "in_use":
@@ -664,12 +704,15 @@ class CarshareBooking(models.Model):
                     "company_id": self.company_id.id,
                 }
             )
-        report[:1].action_done()
+        report[:1]._action_validate()
         # The odometer is computed from the readings without dependencies: read the new one.
         self.vehicle_id.invalidate_recordset(["odometer"])
 
     def action_cancel(self):
-        is_manager = self.env.user.has_group("carshare_fleet.group_carshare_manager")
+        """Desk agents and managers, the latter also once started (the portal cancels for the
+        driver, in superuser mode, before the start)."""
+        check_groups(self.env, USER_GROUP)
+        is_manager = self.env.user.has_group(MANAGER_GROUP)
         now = fields.Datetime.now()
         for booking in self:
             if booking.state not in ("draft", *ACTIVE_STATES):
@@ -680,7 +723,7 @@ class CarshareBooking(models.Model):
                 )
             started = booking.state == "ongoing" or booking.date_start <= now
             if started and not is_manager:
-                raise UserError(
+                raise AccessError(
                     self.env._(
                         "Booking %(booking)s has started and can no longer be cancelled; "
                         "contact the fleet manager.",
@@ -690,7 +733,7 @@ class CarshareBooking(models.Model):
             was_active = booking.state in ACTIVE_STATES
             if booking.state == "ongoing" and booking.vehicle_id.carshare_state == "in_use":
                 booking.vehicle_id.carshare_state = "available"
-            booking.state = "cancelled"
+            action_write(booking, {"state": "cancelled"})
             if was_active:
                 booking._notify_driver("carshare_booking.mail_template_booking_cancelled")
         return True
@@ -735,7 +778,7 @@ class CarshareBooking(models.Model):
         missed = self.search([("state", "=", "confirmed"), ("date_start", "<", now)]).filtered(
             lambda b: now > b.date_start + timedelta(minutes=b.community_id.grace_minutes)
         )
-        missed.write({"state": "no_show"})
+        action_write(missed, {"state": "no_show"})
         missed._notify_driver("carshare_booking.mail_template_booking_no_show")
 
     @api.model
@@ -746,7 +789,7 @@ class CarshareBooking(models.Model):
             lambda b: b._late_minutes_at(now)
         )
         for booking in late:
-            booking.late_minutes = booking._late_minutes_at(now)
+            action_write(booking, {"late_minutes": booking._late_minutes_at(now)})
         late.filtered(lambda b: not b.late_notified)._notify_late_return()
 
     def _notify_late_return(self):
@@ -870,9 +913,9 @@ class CarshareBooking(models.Model):
         }
         if vehicle.carshare_station_id != self.station_id:
             values["access_code"] = False
-        self.write(values)
+        action_write(self, values)
         if not self.access_code:
-            self.access_code = self._new_access_code()
+            action_write(self, {"access_code": self._new_access_code()})
         self._notify_transfer(old_vehicle)
         return True
 
@@ -928,6 +971,7 @@ class CarshareBooking(models.Model):
 
     def action_transfer(self):
         """Managers: move the booking now, for the detected reason or their own."""
+        check_groups(self.env, MANAGER_GROUP)
         for booking in self:
             if booking.state != "confirmed":
                 raise UserError(self.env._("Only a confirmed booking can move to another vehicle."))
@@ -946,7 +990,8 @@ class CarshareBooking(models.Model):
     def carshare_available_vehicles(
         self, date_start, date_end, station_id=None, community_id=None, category=None
     ):
-        """JSON-RPC entry point of ``_carshare_available_vehicles``, for any booking user."""
+        """JSON-RPC entry point of ``_carshare_available_vehicles``, for desk agents."""
+        check_groups(self.env, USER_GROUP)
         self.check_access("read")
         return self._carshare_available_vehicles(
             date_start,
@@ -1155,6 +1200,7 @@ class CarshareBooking(models.Model):
         )
 
     def action_view_inspections(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_fleet.action_carshare_inspection"

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.carshare_fleet.access import check_view
+
 NON_NEGATIVE_FIELDS = [
     "access_lead_minutes",
     "reminder_start_minutes",
@@ -77,6 +79,7 @@ class CarshareCommunity(models.Model):
         return super()._non_negative_fields() + NON_NEGATIVE_FIELDS
 
     def action_view_bookings(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_booking.action_carshare_booking"

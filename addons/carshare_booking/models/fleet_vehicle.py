@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from odoo.addons.carshare_fleet.access import check_view
+
 
 class FleetVehicle(models.Model):
     _inherit = "fleet.vehicle"
@@ -18,6 +20,7 @@ class FleetVehicle(models.Model):
             vehicle.carshare_booking_count = counts.get(vehicle, 0)
 
     def action_view_carshare_bookings(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_booking.action_carshare_booking"

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from odoo.addons.carshare_fleet.access import check_view
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -18,6 +20,7 @@ class ResPartner(models.Model):
             partner.carshare_booking_count = counts.get(partner, 0)
 
     def action_view_carshare_bookings(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_booking.action_carshare_booking"

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_amount
 
+from ..access import check_view
+
 NON_NEGATIVE_FIELDS = [
     "min_lead_minutes",
     "horizon_days",
@@ -245,6 +247,7 @@ class CarshareCommunity(models.Model):
         return errors
 
     def action_view_memberships(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_fleet.action_carshare_membership"

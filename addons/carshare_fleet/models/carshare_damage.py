@@ -1,5 +1,7 @@
-from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..access import MANAGER_GROUP, check_groups
 
 
 class CarshareDamage(models.Model):
@@ -37,8 +39,42 @@ class CarshareDamage(models.Model):
     responsible = fields.Boolean(help="The driver of the inspection caused this damage.")
     claim_id = fields.Many2one("carshare.claim", readonly=True, copy=False, check_company=True)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        inspections = self.env["carshare.inspection"].browse(
+            [vals["inspection_id"] for vals in vals_list if vals.get("inspection_id")]
+        )
+        self._check_validated_unchanged(inspections)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "inspection_id" in vals:
+            self._check_validated_unchanged(
+                self.inspection_id | self.inspection_id.browse(vals["inspection_id"])
+            )
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_validated_unchanged(self.inspection_id)
+        return super().unlink()
+
+    def _check_validated_unchanged(self, inspections):
+        """The damages of a validated report decide the driver's excess and claims: only a
+        fleet manager adds, moves or deletes them (``responsible`` is the billing's check)."""
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        if any(inspection.state == "done" for inspection in inspections.sudo()):
+            raise AccessError(
+                self.env._(
+                    "Only a fleet manager may add, move or delete the damages of a validated "
+                    "inspection report."
+                )
+            )
+
     def action_open_claim(self):
-        """Open the claim against the inspection's driver, creating it the first time."""
+        """Managers: open the claim against the inspection's driver, creating it the first
+        time."""
+        check_groups(self.env, MANAGER_GROUP)
         self.ensure_one()
         if not self.claim_id:
             if not self.partner_id:

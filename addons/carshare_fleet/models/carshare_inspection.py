@@ -1,5 +1,22 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
+
+from ..access import MANAGER_GROUP, action_write, check_action_fields, check_groups
+
+# Written by the actions only (validate, reopen).
+ACTION_FIELDS = ["state"]
+# What a validated report decides: its readings went to the vehicle, its damages to billing.
+VALIDATED_FIELDS = {
+    "kind",
+    "vehicle_id",
+    "partner_id",
+    "booking_id",
+    "date",
+    "odometer",
+    "energy_level",
+    "damage_ids",
+    "company_id",
+}
 
 
 class CarshareInspection(models.Model):
@@ -69,9 +86,30 @@ class CarshareInspection(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            check_action_fields(self, vals, ACTION_FIELDS, create=True)
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("carshare.inspection") or "/"
         return super().create(vals_list)
+
+    def write(self, vals):
+        check_action_fields(self, vals, ACTION_FIELDS)
+        self._check_validated_unchanged(vals)
+        return super().write(vals)
+
+    def _check_validated_unchanged(self, vals):
+        """What a validated report decides is changed by a fleet manager only, who reopens it
+        first; remarks and photos may still be added."""
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        if VALIDATED_FIELDS.isdisjoint(vals):
+            return
+        if any(inspection.state == "done" for inspection in self):
+            raise AccessError(
+                self.env._(
+                    "Only a fleet manager may change the readings or the damages of a validated "
+                    "inspection report."
+                )
+            )
 
     @api.constrains("odometer", "energy_level")
     def _check_readings(self):
@@ -92,13 +130,24 @@ class CarshareInspection(models.Model):
                 )
 
     def action_done(self):
+        """Managers: validate the reports (a returned booking's check-in is validated by
+        ``_action_validate`` itself)."""
+        check_groups(self.env, MANAGER_GROUP)
+        self._action_validate()
+        return True
+
+    def _action_validate(self):
+        """Close the draft reports and record their odometer; the hook other addons extend."""
         for inspection in self.filtered(lambda i: i.state == "draft"):
             inspection._check_odometer_forward()
             self.env["fleet.vehicle.odometer"].create(inspection._prepare_odometer_values())
-            inspection.state = "done"
+            action_write(inspection, {"state": "done"})
 
     def action_draft(self):
-        self.write({"state": "draft"})
+        """Managers: reopen validated reports, e.g. to correct a damage."""
+        check_groups(self.env, MANAGER_GROUP)
+        action_write(self, {"state": "draft"})
+        return True
 
     def _check_odometer_forward(self):
         last = self.vehicle_id.odometer

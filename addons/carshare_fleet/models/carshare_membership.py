@@ -1,6 +1,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..access import MANAGER_GROUP, action_write, check_action_fields, check_groups
+
+# Written by the actions only (activate, suspend); a manager may record a member in any state.
+ACTION_FIELDS = ["state"]
+
 
 class CarshareMembership(models.Model):
     _name = "carshare.membership"
@@ -102,10 +107,19 @@ class CarshareMembership(models.Model):
                     )
                 )
 
+    def write(self, vals):
+        check_action_fields(self, vals, ACTION_FIELDS)
+        return super().write(vals)
+
     def action_activate(self):
-        self.write({"state": "active", "suspension_reason": False})
+        """Managers: let the drivers book in the community."""
+        check_groups(self.env, MANAGER_GROUP)
+        action_write(self, {"state": "active", "suspension_reason": False})
+        return True
 
     def action_suspend(self):
+        """Managers: ask the reason of a suspension."""
+        check_groups(self.env, MANAGER_GROUP)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Suspend Membership"),
@@ -116,4 +130,4 @@ class CarshareMembership(models.Model):
         }
 
     def _suspend(self, reason):
-        self.write({"state": "suspended", "suspension_reason": reason})
+        action_write(self, {"state": "suspended", "suspension_reason": reason})

@@ -7,6 +7,8 @@ from odoo.exceptions import ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
+from ..access import check_view
+
 OSM_URL = "https://www.openstreetmap.org/"
 
 
@@ -162,6 +164,7 @@ class CarshareStation(models.Model):
         return hour >= self.closed_from or hour < self.closed_to
 
     def action_view_vehicles(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_fleet.action_carshare_shared_vehicles"

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..access import check_view
+
 
 class FleetVehicle(models.Model):
     _inherit = "fleet.vehicle"
@@ -119,6 +121,7 @@ class FleetVehicle(models.Model):
         )
 
     def action_view_carshare_inspections(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_fleet.action_carshare_inspection"

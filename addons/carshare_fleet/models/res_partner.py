@@ -4,17 +4,23 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_date
 
+from ..access import MANAGER_GROUP, action_write, check_action_fields, check_groups, check_view
+
 # Categories whose holder also holds category B (EU directive 2006/126/EC).
 CATEGORIES_WITH_B = {"B", "BE", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE"}
 
 RULE_FIELDS = ["driver_min_age", "max_responsible_claims", "claims_window_months"]
+# Identity documents: the fleet managers, and the driver through the portal's own pages.
+IDENTITY_GROUPS = MANAGER_GROUP
+# Written by the verification action only.
+ACTION_FIELDS = ["carshare_verified_by_id", "carshare_verified_on"]
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    carshare_birthdate = fields.Date(string="Date of Birth")
-    driving_licence_number = fields.Char()
+    carshare_birthdate = fields.Date(string="Date of Birth", groups=IDENTITY_GROUPS)
+    driving_licence_number = fields.Char(groups=IDENTITY_GROUPS)
     driving_licence_category = fields.Selection(
         [
             ("AM", "AM"),
@@ -39,10 +45,18 @@ class ResPartner(models.Model):
     driving_licence_expiry_date = fields.Date(
         string="Licence Expires On", help="Leave empty for a licence without expiry date."
     )
-    driving_licence_scan = fields.Binary(string="Scanned Driving Licence", attachment=True)
-    driving_licence_scan_filename = fields.Char(string="Driving Licence Filename")
-    proof_of_address = fields.Binary(string="Proof of Address", attachment=True)
-    proof_of_address_filename = fields.Char(string="Proof of Address Filename")
+    driving_licence_scan = fields.Binary(
+        string="Scanned Driving Licence", attachment=True, groups=IDENTITY_GROUPS
+    )
+    driving_licence_scan_filename = fields.Char(
+        string="Driving Licence Filename", groups=IDENTITY_GROUPS
+    )
+    proof_of_address = fields.Binary(
+        string="Proof of Address", attachment=True, groups=IDENTITY_GROUPS
+    )
+    proof_of_address_filename = fields.Char(
+        string="Proof of Address Filename", groups=IDENTITY_GROUPS
+    )
     carshare_verified_by_id = fields.Many2one(
         "res.users", string="Documents Verified By", readonly=True, copy=False
     )
@@ -113,15 +127,23 @@ class ResPartner(models.Model):
                     )
                 )
 
+    def write(self, vals):
+        check_action_fields(self, vals, ACTION_FIELDS)
+        return super().write(vals)
+
     def action_carshare_mark_verified(self):
-        self.write(
+        """Managers: record that they checked the driver's documents."""
+        check_groups(self.env, MANAGER_GROUP)
+        action_write(
+            self,
             {
                 "carshare_verified_by_id": self.env.user.id,
                 "carshare_verified_on": fields.Datetime.now(),
-            }
+            },
         )
 
     def action_view_carshare_claims(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_fleet.action_carshare_claim"
@@ -139,9 +161,11 @@ class ResPartner(models.Model):
         self.ensure_one()
         date_ref = fields.Date.to_date(date_ref)
         rules = self._carshare_rules(community)
+        # Whoever books (a desk agent, the driver) gets the reasons, not the identity data.
+        identity = self.sudo()
         return [
-            *self._carshare_age_reasons(rules, date_ref),
-            *self._carshare_licence_reasons(date_ref),
+            *identity._carshare_age_reasons(rules, date_ref),
+            *identity._carshare_licence_reasons(date_ref),
             *self._carshare_claim_reasons(rules, date_ref),
             *self._carshare_motor_trade_reasons(),
             *self._carshare_membership_reasons(community),

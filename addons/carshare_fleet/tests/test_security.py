@@ -79,7 +79,10 @@ class TestSecurity(CarshareCase):
                 }
             )
         )
-        inspection.action_done()
+        # Validating is the manager's decision (it records the odometer, invoices excesses).
+        with self.assertRaises(AccessError):
+            inspection.action_done()
+        inspection.with_user(self.env.ref("base.user_admin")).action_done()
         self.assertEqual(inspection.state, "done")
         self.vehicle.invalidate_recordset(["odometer"])
         self.assertEqual(self.vehicle.odometer, 120.0)

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..access import MANAGER_GROUP, check_groups
+
 
 class CarshareMembershipSuspendWizard(models.TransientModel):
     _name = "carshare.membership.suspend.wizard"
@@ -9,4 +11,6 @@ class CarshareMembershipSuspendWizard(models.TransientModel):
     reason = fields.Text(required=True, help="Told to the driver.")
 
     def action_confirm(self):
+        """Managers: suspend the memberships."""
+        check_groups(self.env, MANAGER_GROUP)
         self.membership_ids._suspend(self.reason)

@@ -1,7 +1,9 @@
 import re
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+from odoo.addons.carshare_fleet.access import check_view
 
 from ..iotlib import protocol
 from .carshare_iot_device import ARM_TTL, MANAGER_GROUP
@@ -100,7 +102,11 @@ class CarshareBooking(models.Model):
         if self.partner_id != self.env.user.partner_id and not self.env.user.has_group(
             MANAGER_GROUP
         ):
-            raise UserError(self.env._("Only the driver of the booking may open the vehicle."))
+            raise AccessError(self.env._("Only the driver of the booking may open the vehicle."))
+        # The driver has no rights on the devices: the rest is the booking's own work.
+        return self.sudo()._iot_unlock()
+
+    def _iot_unlock(self):
         now = fields.Datetime.now()
         if self.state not in GRANT_STATES or not (
             self.access_valid_from <= now <= self.access_valid_until
@@ -211,6 +217,7 @@ class CarshareBooking(models.Model):
         return self.env._("Booking %(booking)s returned.", booking=self.name)
 
     def action_view_iot_commands(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_iot.action_carshare_iot_command"

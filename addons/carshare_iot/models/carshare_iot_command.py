@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.carshare_fleet.access import MANAGER_GROUP, check_groups
+
 from ..iotlib import protocol
 
 OUTBOX_CHANNEL = "carshare_iot_outbox"
@@ -169,7 +171,8 @@ class CarshareIotCommand(models.Model):
     # -- manager actions -------------------------------------------------------------------------
 
     def action_retry(self):
-        """Send again now, giving the command a new lease when it had expired."""
+        """Managers: send again now, giving the command a new lease when it had expired."""
+        check_groups(self.env, MANAGER_GROUP)
         for command in self:
             if command.state in ("acked", "superseded"):
                 raise UserError(
@@ -185,6 +188,8 @@ class CarshareIotCommand(models.Model):
         return True
 
     def action_cancel(self):
+        """Managers: stop sending the open commands."""
+        check_groups(self.env, MANAGER_GROUP)
         self.filtered(lambda c: c.state in OPEN_STATES).write({"state": "superseded"})
         return True
 

@@ -5,13 +5,14 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.carshare_fleet.access import MANAGER_GROUP, check_groups, check_view
+
 from ..iotlib import mosquitto, protocol
 
 BRIDGE_USERNAME = "carshare-bridge"
 # An immobiliser left disarmed is a stolen car: arming is retried for long.
 ARM_TTL = timedelta(days=7)
 LAST_SEEN_STEP = timedelta(seconds=30)
-MANAGER_GROUP = "carshare_fleet.group_carshare_manager"
 
 
 class CarshareIotDevice(models.Model):
@@ -238,8 +239,11 @@ class CarshareIotDevice(models.Model):
         return None
 
     def _check_manager(self):
-        if not self.env.user.has_group(MANAGER_GROUP):
-            raise UserError(self.env._("Only carsharing managers operate the devices."))
+        check_groups(
+            self.env,
+            MANAGER_GROUP,
+            message=self.env._("Only carsharing managers operate the devices."),
+        )
 
     def action_unlock(self):
         return self._queue_manual("unlock")
@@ -272,8 +276,8 @@ class CarshareIotDevice(models.Model):
 
     def action_reset_mqtt_password(self):
         """A new MQTT password, shown once; only its hash is stored."""
-        self.ensure_one()
         self._check_manager()
+        self.ensure_one()
         password = secrets.token_urlsafe(24)
         self.sudo().mqtt_password_hash = mosquitto.password_hash(password)
         self.message_post(body=self.env._("New MQTT password generated."))
@@ -311,6 +315,7 @@ class CarshareIotDevice(models.Model):
     # -- navigation ------------------------------------------------------------------------------
 
     def action_view_commands(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_iot.action_carshare_iot_command"
@@ -319,6 +324,7 @@ class CarshareIotDevice(models.Model):
         return action
 
     def action_view_messages(self):
+        check_view(self, MANAGER_GROUP)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_iot.action_carshare_iot_message"

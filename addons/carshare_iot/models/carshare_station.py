@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from odoo.addons.carshare_fleet.access import check_view
+
 
 class CarshareStation(models.Model):
     _inherit = "carshare.station"
@@ -17,6 +19,7 @@ class CarshareStation(models.Model):
             station.iot_device_count = counts.get(station, 0)
 
     def action_view_iot_devices(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_iot.action_carshare_iot_device"

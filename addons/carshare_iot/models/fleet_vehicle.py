@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from odoo import fields, models
 
+from odoo.addons.carshare_fleet.access import check_view
+
 # A return position may come shortly after the key is back in the box.
 RETURN_POSITION_DELAY = timedelta(hours=1)
 
@@ -24,6 +26,7 @@ class FleetVehicle(models.Model):
             vehicle.carshare_iot_device_count = counts.get(vehicle, 0)
 
     def action_view_carshare_iot_devices(self):
+        check_view(self)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "carshare_iot.action_carshare_iot_device"

@@ -12,6 +12,7 @@ class ResPartner(models.Model):
     carshare_badge_uid = fields.Char(
         string="RFID Badge",
         copy=False,
+        groups="carshare_fleet.group_carshare_user",
         help="Hexadecimal identifier of the driver's badge: the vehicles' readers accept it "
         "during the driver's bookings.",
     )

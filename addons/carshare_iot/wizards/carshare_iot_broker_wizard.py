@@ -45,8 +45,8 @@ class CarshareIotBrokerWizard(models.TransientModel):
 
     def action_generate(self):
         """Build the password file and the ACL from the devices, write them to the broker."""
-        self.ensure_one()
         self.env["carshare.iot.device"]._check_manager()
+        self.ensure_one()
         passwd, acl = self.env["carshare.iot.device"]._mosquitto_files(self.bridge_username)
         self.write(
             {
@@ -69,8 +69,8 @@ class CarshareIotBrokerWizard(models.TransientModel):
 
     def action_new_bridge_password(self):
         """A new password for the bridge, shown once; only its hash is stored."""
-        self.ensure_one()
         self.env["carshare.iot.device"]._check_manager()
+        self.ensure_one()
         password = secrets.token_urlsafe(24)
         self.env["ir.config_parameter"].sudo().set_param(
             "carshare_iot.bridge_password_hash", mosquitto.password_hash(password)

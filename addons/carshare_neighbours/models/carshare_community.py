@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, float_round
 
+from odoo.addons.carshare_fleet.access import check_view
+
 
 class CarshareCommunity(models.Model):
     _inherit = "carshare.community"
@@ -268,7 +270,9 @@ class CarshareCommunity(models.Model):
         return action
 
     def action_view_neighbours_trips(self):
+        check_view(self)
         return self._neighbours_action("carshare_neighbours.action_carshare_neighbours_trip")
 
     def action_view_neighbours_settlements(self):
+        check_view(self)
         return self._neighbours_action("carshare_neighbours.action_carshare_neighbours_settlement")

@@ -7,6 +7,17 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import date_utils, float_round, format_date
 
+from odoo.addons.carshare_fleet.access import (
+    MANAGER_GROUP,
+    action_write,
+    check_action_fields,
+    check_groups,
+    check_view,
+)
+
+# Written by the actions only (settle, reopen, post the entries).
+ACTION_FIELDS = ["state", "move_id"]
+
 PERIOD_GRANULARITY = {"monthly": "month", "quarterly": "quarter", "yearly": "year"}
 
 
@@ -189,6 +200,16 @@ class CarshareNeighboursSettlement(models.Model):
                     self.env._("The scale cannot be negative and the rounding must be positive.")
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_action_fields(self, vals, ACTION_FIELDS, create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_action_fields(self, vals, ACTION_FIELDS)
+        return super().write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_done(self):
         if "done" in self.mapped("state"):
@@ -199,6 +220,8 @@ class CarshareNeighboursSettlement(models.Model):
     # -- computation -----------------------------------------------------------------------------
 
     def action_compute(self):
+        """Managers: split the period's costs again."""
+        check_groups(self.env, MANAGER_GROUP)
         for settlement in self:
             settlement._check_draft()
             settlement._split_costs()
@@ -369,6 +392,8 @@ class CarshareNeighboursSettlement(models.Model):
     # -- lifecycle -------------------------------------------------------------------------------
 
     def action_done(self):
+        """Managers: settle the period."""
+        check_groups(self.env, MANAGER_GROUP)
         for settlement in self:
             settlement._check_draft()
             if not settlement.line_ids:
@@ -377,10 +402,12 @@ class CarshareNeighboursSettlement(models.Model):
                         "Compute %(settlement)s before settling it.", settlement=settlement.name
                     )
                 )
-        self.state = "done"
+        action_write(self, {"state": "done"})
         return True
 
     def action_draft(self):
+        """Managers: reopen the period once its entry is cancelled."""
+        check_groups(self.env, MANAGER_GROUP)
         for settlement in self:
             if settlement.move_id and settlement.move_id.state != "cancel":
                 raise UserError(
@@ -391,10 +418,12 @@ class CarshareNeighboursSettlement(models.Model):
                         settlement=settlement.name,
                     )
                 )
-        self.write({"state": "draft", "move_id": False})
+        action_write(self, {"state": "draft", "move_id": False})
         return True
 
     def action_post_entries(self):
+        """Managers: post the settlement's journal entry."""
+        check_groups(self.env, MANAGER_GROUP)
         for settlement in self:
             if settlement.state != "done":
                 raise UserError(
@@ -413,7 +442,7 @@ class CarshareNeighboursSettlement(models.Model):
                 )
             move = self.env["account.move"].create(settlement._prepare_move_values())
             move.action_post()
-            settlement.move_id = move
+            action_write(settlement, {"move_id": move.id})
         return True
 
     def _prepare_move_values(self):
@@ -435,6 +464,7 @@ class CarshareNeighboursSettlement(models.Model):
         }
 
     def action_view_move(self):
+        check_view(self, MANAGER_GROUP)
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

@@ -145,9 +145,7 @@ class CarshareBooking(models.Model):
             raise UserError(self.env._("Choose an end after the current one."))
         with self.env.cr.savepoint():
             self.write({"date_end": date_end})
-            order = self.sale_order_id
-            if order and order.state != "cancel":
-                self.action_reprice_billing()
+            self._carshare_reprice_billing()
 
     def _carshare_portal_report(self, kind, values, photos, damages):
         """File the driver's check-out or check-in report.
