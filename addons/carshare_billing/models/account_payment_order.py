@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from odoo.addons.carshare_fleet.access import check_groups
+
 
 class AccountPaymentOrder(models.Model):
     _inherit = "account.payment.order"
@@ -8,6 +10,8 @@ class AccountPaymentOrder(models.Model):
         """Direct debits: the collection date leaves the debtor the pre-notification period
         (the company's setting) from the order's confirmation, whatever the order's preferred
         date says."""
+        check_groups(self.env, "account_payment_order.group_account_payment")
+        self.check_access("write")
         result = super().draft2open()
         today = fields.Date.context_today(self)
         for order in self.filtered(lambda o: o.payment_type == "inbound"):

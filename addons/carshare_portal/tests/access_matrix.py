@@ -84,6 +84,8 @@ METHODS = {
     ("carshare.billing.run", "action_print_statement"): ACCOUNTANT,
     ("carshare.billing.run", "action_run"): ACCOUNTANT,
     ("carshare.billing.run", "action_view_invoices"): ACCOUNTANT,
+    ("account.payment.order", "draft2open"): ACCOUNTANT,
+    ("carshare.booking", "action_carshare_bill_again"): BILLING,
     ("carshare.booking", "action_reprice_billing"): MANAGER,
     ("carshare.booking", "action_validate_billing"): MANAGER,
     ("carshare.booking", "action_view_carshare_deposits"): INTERNAL,
