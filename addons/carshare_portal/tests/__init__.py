@@ -1,1 +1,1 @@
-from . import test_portal_access, test_portal_models, test_portal_tours
+from . import test_portal_access, test_portal_inputs, test_portal_models, test_portal_tours
