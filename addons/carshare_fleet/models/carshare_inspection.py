@@ -86,9 +86,10 @@ class CarshareInspection(models.Model):
             inspection._check_reading_bounds(inspection.odometer, inspection.energy_level)
 
     @api.model
-    def _check_reading_bounds(self, odometer, energy):
-        """Refuse an odometer outside 0 to 2,000,000 or an energy level outside 0 to 100 %,
-        infinities and NaN included; bookings and devices check their readings with it."""
+    def _check_reading_bounds(self, odometer, energy=None):
+        """Refuse an odometer outside 0 to 2,000,000 or an energy level (when given) outside 0
+        to 100 %, infinities and NaN included; bookings, logbooks and devices check their
+        readings with it."""
         if not (math.isfinite(odometer) and 0 <= odometer <= MAX_ODOMETER):
             raise ValidationError(
                 self.env._(
@@ -97,7 +98,7 @@ class CarshareInspection(models.Model):
                     value=odometer,
                 )
             )
-        if not (math.isfinite(energy) and 0 <= energy <= MAX_ENERGY):
+        if energy is not None and not (math.isfinite(energy) and 0 <= energy <= MAX_ENERGY):
             raise ValidationError(
                 self.env._(
                     "The energy level must be between 0 and 100 %%, not %(value)s.",
