@@ -160,6 +160,9 @@ class CarshareBooking(models.Model):
             raise UserError(self.env._("This booking can no longer be extended."))
         if date_end <= self.date_end:
             raise UserError(self.env._("Choose an end after the current one."))
+        # Before anything computes on an end that may be centuries away.
+        extended = {"community_id": self.community_id.id, "date_start": self.date_start}
+        self.new({**extended, "date_end": date_end})._check_duration()
         with self.env.cr.savepoint():
             self.write({"date_end": date_end})
             order = self.sale_order_id

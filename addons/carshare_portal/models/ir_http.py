@@ -13,7 +13,7 @@ class IrHttp(models.AbstractModel):
         they take) hold their files in memory: the parser keeps a file without line breaks in
         memory, and refuses it past Odoo's 10 MB with a bare error page, where the route answers
         a file over the size limit with the portal's own message."""
-        super()._pre_dispatch(rule, args)
+        result = super()._pre_dispatch(rule, args)
         uploads = rule.endpoint.routing.get("carshare_uploads")
         if uploads:
             params = request.env["ir.config_parameter"].sudo()
@@ -22,3 +22,4 @@ class IrHttp(models.AbstractModel):
             # Odoo's request does not expose the limit of the werkzeug request it wraps.
             httprequest = request.httprequest._HTTPRequest__wrapped
             httprequest.max_form_memory_size = max(httprequest.max_form_memory_size or 0, size)
+        return result

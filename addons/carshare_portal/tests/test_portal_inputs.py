@@ -82,6 +82,9 @@ class TestPortalInputs(CarsharePortalCase):
         end = booking.date_end
         page = self.url_open(url, data={"csrf_token": token, "date_end": "2027-03-28T02:30"})
         self.assertIn("the clocks go forward", page.text)
+        page = self.url_open(url, data={"csrf_token": token, "date_end": "9999-12-31T23:59"})
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("A booking lasts between", page.text)
         booking.invalidate_recordset()
         self.assertEqual(booking.date_end, end)
 
