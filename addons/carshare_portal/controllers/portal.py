@@ -33,8 +33,6 @@ IMAGE_TYPES = ("image/jpeg", "image/png")
 DOCUMENT_TYPES = (*IMAGE_TYPES, "application/pdf")
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 DAMAGE_ROWS = 3
-# Files of a report form that may be read at their largest without line breaks.
-REPORT_PHOTOS = 5
 REPORT_KINDS = ("checkout", "checkin")
 UPCOMING_STATES = ("draft", "confirmed")
 DRIVER_DATE_FIELDS = (
@@ -186,8 +184,7 @@ class CarsharePortal(CustomerPortal):
         """
         if not upload or not upload.filename:
             return None, None
-        params = request.env["ir.config_parameter"].sudo()
-        max_bytes = int(params.get_param("carshare_portal.max_upload_mb", 10)) * 1024 * 1024
+        max_bytes = request.env["ir.http"]._carshare_max_upload_mb() * 1024 * 1024
         content = upload.read(max_bytes + 1)
         if len(content) > max_bytes:
             raise UserError(
@@ -209,6 +206,16 @@ class CarsharePortal(CustomerPortal):
                 content, upload.filename, allowed_types
             )
         return content, mimetype
+
+    @staticmethod
+    def _carshare_upload_error():
+        """Why the form came back unread: its files were too large to be read at all."""
+        if request.params.get("upload") != "too_large":
+            return False
+        return request.env._(
+            "The files sent were too large to be read: each must be under %(size)s MB.",
+            size=request.env["ir.http"]._carshare_max_upload_mb(),
+        )
 
     @staticmethod
     def _carshare_type_message(filename, allowed_types):
@@ -347,7 +354,7 @@ class CarsharePortal(CustomerPortal):
         auth="user",
         website=True,
         methods=["GET", "POST"],
-        carshare_uploads=len(DRIVER_FILE_FIELDS),
+        carshare_uploads=True,
     )
     def carshare_signup(self, community_id=None, message=None, **post):
         partner = request.env.user.partner_id
@@ -369,7 +376,7 @@ class CarsharePortal(CustomerPortal):
                 raise NotFound()
             if request.httprequest.method == "POST":
                 return self._carshare_signup_post(community, post)
-            return self._carshare_signup_form(community, {}, {})
+            return self._carshare_signup_form(community, {}, {}, self._carshare_upload_error())
         values = {
             **self._prepare_portal_layout_values(),
             "page_name": "carshare_signup",
@@ -442,7 +449,7 @@ class CarsharePortal(CustomerPortal):
         auth="user",
         website=True,
         methods=["GET", "POST"],
-        carshare_uploads=len(DRIVER_FILE_FIELDS),
+        carshare_uploads=True,
     )
     def carshare_documents(self, message=None, **post):
         errors = {}
@@ -459,6 +466,7 @@ class CarsharePortal(CustomerPortal):
             "post": post,
             "errors": errors,
             "message": self._carshare_messages().get(message),
+            "error": self._carshare_upload_error(),
             "categories": partner._fields["driving_licence_category"].selection,
         }
         return request.render("carshare_portal.portal_carshare_documents", values)
@@ -934,7 +942,7 @@ class CarsharePortal(CustomerPortal):
         auth="user",
         website=True,
         methods=["GET", "POST"],
-        carshare_uploads=REPORT_PHOTOS + DAMAGE_ROWS,
+        carshare_uploads=True,
     )
     def carshare_booking_report(self, booking_id, kind, **post):
         booking_sudo = self._carshare_driver_booking(booking_id)
@@ -942,7 +950,7 @@ class CarsharePortal(CustomerPortal):
             raise NotFound()
         if kind not in booking_sudo._carshare_portal_report_kinds():
             return request.redirect(booking_sudo.access_url)
-        error = False
+        error = self._carshare_upload_error()
         if request.httprequest.method == "POST":
             error = self._carshare_rate_error(booking_sudo.community_id, "carshare.inspection")
             if not error:

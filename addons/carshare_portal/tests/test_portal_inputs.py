@@ -273,13 +273,20 @@ class TestPortalInputs(CarsharePortalCase):
 
     @mute_logger("odoo.http")
     def test_upload_without_line_breaks_over_the_limit(self):
-        """11 MB without a line break: the portal's message, not the generic error page."""
+        """A file over 10 MB without a line break: the portal's message, not the generic error
+        page; on its field when the form can be read, on the page when even that is too much."""
         self.login(self.alice)
-        content = png_bytes() + b"A" * (11 * 1024 * 1024)
+        content = png_bytes() + b"A" * (10 * 1024 * 1024 + 512 * 1024)
         files = {"driving_licence_scan": ("licence.png", content, "image/png")}
         page = self.url_open("/my/carshare/documents", data=self.documents_form(), files=files)
         self.assertEqual(page.status_code, 200)
         self.assertIn("licence.png is larger than 10 MB.", page.text)
+        url, form = self.report_form()
+        files = {"photos": ("front.png", png_bytes() + b"A" * (15 * 1024 * 1024), "image/png")}
+        page = self.url_open(url, data=form, files=files)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("too large to be read: each must be under 10 MB", page.text)
+        self.assertFalse(self.checkins())
 
     # -- sign-up ---------------------------------------------------------------------------------
 
