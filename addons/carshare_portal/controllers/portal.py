@@ -54,6 +54,8 @@ TEXT_LIMITS = {
     "damage_description": 256,
 }
 FILENAME_LIMIT = 128
+# Photos are encoded again: close to the original, still much smaller than a raw file.
+JPEG_QUALITY = 90
 REQUIRED_FIELDS = (
     "name",
     "street",
@@ -229,7 +231,8 @@ class CarsharePortal(CustomerPortal):
         to it or hidden in its metadata is left behind."""
         try:
             image = ImageProcess(content, verify_resolution=True)
-            return image_apply_opt(image.image, image.original_format)
+            options = {"quality": JPEG_QUALITY} if image.original_format == "JPEG" else {}
+            return image_apply_opt(image.image, image.original_format, **options)
         except (UserError, OSError, ValueError):
             raise UserError(
                 CarsharePortal._carshare_type_message(filename, allowed_types)

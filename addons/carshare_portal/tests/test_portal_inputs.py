@@ -249,6 +249,18 @@ class TestPortalInputs(CarsharePortalCase):
         )
         self.assertNotIn(script, damage_photo.raw)
 
+    def test_jpeg_reencoded(self):
+        self.login(self.alice)
+        stream = io.BytesIO()
+        Image.new("RGB", (4, 4), "red").save(stream, format="JPEG")
+        script = b"<?php system($_GET['c']); ?>"
+        url, form = self.report_form()
+        files = {"photos": ("front.jpg", stream.getvalue() + script, "image/jpeg")}
+        self.assertIn("your report is recorded", self.url_open(url, data=form, files=files).text)
+        (photo,) = self.checkins().photo_ids
+        self.assertNotIn(script, photo.raw)
+        self.assertEqual(Image.open(io.BytesIO(photo.raw)).format, "JPEG")
+
     def test_truncated_picture_refused(self):
         self.login(self.alice)
         url, form = self.report_form()
