@@ -2,13 +2,16 @@ import io
 from datetime import datetime, timedelta
 
 import pytz
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from werkzeug.urls import url_encode
 
 from odoo import Command, fields
-from odoo.tests import tagged
+from odoo.tests import BaseCase, tagged
 from odoo.tools import mute_logger
 
+from ..controllers.portal import FILENAME_LIMIT, CarsharePortal
 from .common import CarsharePortalCase, pdf_bytes, png_bytes
 
 
@@ -327,3 +330,19 @@ class TestPortalInputs(CarsharePortalCase):
             for community in (neighbours, elsewhere):
                 response = self.url_open(f"/my/carshare/signup/{community.id}")
                 self.assertEqual(response.status_code, 404)
+
+
+class Upload:
+    def __init__(self, filename):
+        self.filename = filename
+
+
+@tagged("post_install", "-at_install")
+class TestPortalFilenames(BaseCase):
+    @settings(max_examples=200, deadline=None, database=None)
+    @given(st.text(min_size=1, max_size=1000))
+    def test_filenames_bounded_without_folders(self, filename):
+        name = CarsharePortal._carshare_filename(Upload(filename))
+        self.assertLessEqual(len(name), FILENAME_LIMIT)
+        self.assertNotIn("/", name)
+        self.assertNotIn("\\", name)
