@@ -115,6 +115,7 @@ def generate(env, args):
                 "name": f"Driver {i}" if i < DRIVERS else f"Racer {i}",
                 "carshare_birthdate": "1980-01-01",
                 "driving_licence_number": f"L{i:08d}",
+                "carshare_verified_on": "2020-01-01 00:00:00",
                 "driving_licence_category": "B",
                 "driving_licence_issue_date": "2000-01-01",
                 "driving_licence_expiry_date": "2099-01-01",

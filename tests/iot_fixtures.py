@@ -242,6 +242,7 @@ class World:
                 "email": f"iot-{self.tag}@example.com",
                 "carshare_birthdate": "1990-01-01",
                 "driving_licence_number": "123456789012",
+                "carshare_verified_on": "2020-01-01 00:00:00",
                 "driving_licence_category": "B",
                 "driving_licence_issue_date": "2010-01-01",
                 "driving_licence_expiry_date": "2040-01-01",

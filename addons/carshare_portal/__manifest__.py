@@ -1,7 +1,7 @@
 {
     "name": "Carsharing: Portal",
     "summary": "Residents and agents self-service in the customer portal",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Services/Carsharing",
     "author": "Carshare",
     "website": "https://github.com/carshare/carshare",

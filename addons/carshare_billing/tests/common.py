@@ -97,6 +97,7 @@ class CarshareBillingCase(AccountTestInvoicingCommon):
                 "country_id": cls.env.ref("base.fr").id,
                 "carshare_birthdate": "1980-05-01",
                 "driving_licence_number": f"LIC-{name}",
+                "carshare_verified_on": "2020-01-01 00:00:00",
                 "driving_licence_category": "B",
                 "driving_licence_issue_date": "2000-01-01",
                 "driving_licence_expiry_date": "2040-01-01",

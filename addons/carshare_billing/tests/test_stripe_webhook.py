@@ -93,3 +93,30 @@ class TestStripeWebhook(FakeStripeMixin, CarshareBillingCase, HttpCase):
             response = self._send(payload, headers)
         self.assertEqual(response.status_code, 403)
         self._assert_nothing_changed()
+
+    def _send_refused(self, payload, headers, status):
+        """Send, expecting ``status``, one warning of the controller and no traceback."""
+        controller = "odoo.addons.carshare_billing.controllers.main"
+        with self.assertLogs(controller, "WARNING") as logs, self.assertNoLogs("odoo", "ERROR"):
+            response = self._send(payload, headers)
+        self.assertEqual(response.status_code, status)
+        self.assertTrue(all(record.levelname == "WARNING" for record in logs.records))
+        self.assertFalse(any(record.exc_info for record in logs.records))
+        self._assert_nothing_changed()
+
+    def test_unsigned_or_malformed_events_refused(self):
+        """Issue 13: an unsigned event gave a 500 and a traceback; malformed ones are 400."""
+        payload, headers = self.fake_stripe.webhook("payment_intent.canceled", self.intent)
+        json_only = {"Content-Type": "application/json"}
+        cases = [
+            (payload, json_only),
+            (payload, {**json_only, "Stripe-Signature": "garbage"}),
+            (payload, {**json_only, "Stripe-Signature": "t=1,v1=a=b"}),
+            (payload, {**json_only, "Stripe-Signature": "t=now,v1=abc"}),
+            ("{not json", headers),
+            ('["a list"]', headers),
+            ('{"type": "payment_intent.canceled"}', headers),
+        ]
+        for body, sent_headers in cases:
+            with self.subTest(body=body[:20], headers=sent_headers):
+                self._send_refused(body, sent_headers, 400)

@@ -345,10 +345,18 @@ class CarshareBooking(models.Model):
         self._check_closed_unchanged(vals)
         if RANGE_FIELDS.isdisjoint(vals):
             return super().write(vals)
+        before = {
+            booking: (booking.state, booking.date_start, booking.date_end) for booking in self
+        }
         with self._guard_overlap():
             result = super().write(vals)
             if not SLOT_FIELDS.isdisjoint(vals):
-                self.filtered(lambda b: b.state in ACTIVE_STATES)._check_slot_rules()
+                for booking in self.filtered(lambda b: b.state in ACTIVE_STATES):
+                    state, old_start, old_end = before[booking]
+                    if state in ACTIVE_STATES:
+                        booking._check_change_rules(old_start, old_end)
+                    else:
+                        booking._check_slot_rules()
             return result
 
     def _check_closed_unchanged(self, vals):
@@ -378,6 +386,13 @@ class CarshareBooking(models.Model):
             if booking.date_end <= booking.date_start:
                 raise ValidationError(self.env._("A booking must end after it starts."))
 
+    @api.constrains("odometer_start", "odometer_end", "energy_start", "energy_end")
+    def _check_readings(self):
+        inspections = self.env["carshare.inspection"]
+        for booking in self:
+            inspections._check_reading_bounds(booking.odometer_start, booking.energy_start)
+            inspections._check_reading_bounds(booking.odometer_end, booking.energy_end)
+
     @api.constrains("usage", "employer_id")
     def _check_employer(self):
         for booking in self:
@@ -403,6 +418,31 @@ class CarshareBooking(models.Model):
             booking._check_upcoming_limit()
             booking._check_priority()
         self._check_slot_rules()
+
+    def _check_change_rules(self, old_start, old_end):
+        """The rules of a new booking, applied to what moving an active booking from
+        ``old_start``-``old_end`` adds to it: the lead time for a start moved before the pick-up,
+        the driver's eligibility at a new end, the horizon and the priority hours of each added
+        interval; the slot rules on the whole booking."""
+        self.ensure_one()
+        started = self.state == "ongoing" or old_start <= fields.Datetime.now()
+        if self.date_start != old_start and not started:
+            self._check_lead_time()
+        if self.date_end != old_end:
+            self._check_driver()
+        for date_from, date_to in self._added_intervals(old_start, old_end):
+            self._check_horizon(date_from)
+            self._check_priority(date_from, date_to)
+        self._check_slot_rules()
+
+    def _added_intervals(self, old_start, old_end):
+        """The parts of the booking's slot outside ``old_start``-``old_end``."""
+        intervals = []
+        if self.date_start < old_start:
+            intervals.append((self.date_start, min(old_start, self.date_end)))
+        if self.date_end > old_end:
+            intervals.append((max(old_end, self.date_start), self.date_end))
+        return intervals
 
     def _check_slot_rules(self):
         """Rules on the vehicle and the slot, also enforced when an active booking moves."""
@@ -435,8 +475,13 @@ class CarshareBooking(models.Model):
                     minutes=community.min_lead_minutes,
                 )
             )
-        horizon = now + timedelta(days=community.horizon_days)
-        if community.horizon_days and self.date_start > horizon:
+        self._check_horizon(self.date_start)
+
+    def _check_horizon(self, date_from):
+        """Bookings, and what a change adds to them, start within the community's horizon."""
+        community = self.community_id
+        horizon = fields.Datetime.now() + timedelta(days=community.horizon_days)
+        if community.horizon_days and date_from > horizon:
             raise ValidationError(
                 self.env._(
                     "Bookings open %(days)s days ahead: choose a start before %(date)s.",
@@ -508,12 +553,18 @@ class CarshareBooking(models.Model):
                 )
             )
 
-    def _check_priority(self):
-        """Residents take office-hours slots only once the release delay has started."""
+    def _check_priority(self, date_from=None, date_to=None):
+        """Residents take office-hours slots only once the release delay has started.
+
+        On the booking's slot, or on ``date_from``-``date_to`` (what a change adds).
+        """
+        date_from, date_to = date_from or self.date_start, date_to or self.date_end
         community = self.community_id
-        if self._membership().audience != "resident" or not self._in_priority_hours():
+        if self._membership().audience != "resident" or not self._in_priority_hours(
+            date_from, date_to
+        ):
             return
-        release = self.date_start - timedelta(hours=community.release_delay_hours)
+        release = date_from - timedelta(hours=community.release_delay_hours)
         if fields.Datetime.now() < release:
             raise ValidationError(
                 self.env._(
@@ -523,12 +574,12 @@ class CarshareBooking(models.Model):
                 )
             )
 
-    def _in_priority_hours(self):
+    def _in_priority_hours(self, date_from=None, date_to=None):
         calendar = self.community_id.priority_calendar_id
         if not calendar:
             return False
-        start = pytz.utc.localize(self.date_start)
-        end = pytz.utc.localize(self.date_end)
+        start = pytz.utc.localize(date_from or self.date_start)
+        end = pytz.utc.localize(date_to or self.date_end)
         intervals = calendar._work_intervals_batch(start, end)[False]
         return any(begin < stop for begin, stop, _attendance in intervals)
 
@@ -633,13 +684,16 @@ class CarshareBooking(models.Model):
                 )
             )
         vehicle = self.vehicle_id
+        odometer = vehicle.odometer if odometer is None else odometer
+        energy = vehicle.carshare_battery_level if energy is None else energy
+        self.env["carshare.inspection"]._check_reading_bounds(odometer, energy)
         action_write(
             self,
             {
                 "state": "ongoing",
                 "date_pickup": now,
-                "odometer_start": vehicle.odometer if odometer is None else odometer,
-                "energy_start": vehicle.carshare_battery_level if energy is None else energy,
+                "odometer_start": odometer,
+                "energy_start": energy,
             },
         )
         vehicle.carshare_state = "in_use"
@@ -657,6 +711,8 @@ class CarshareBooking(models.Model):
             )
         vehicle = self.vehicle_id
         odometer = vehicle.odometer if odometer is None else odometer
+        energy = vehicle.carshare_battery_level if energy is None else energy
+        self.env["carshare.inspection"]._check_reading_bounds(odometer, energy)
         if odometer < self.odometer_start:
             raise ValidationError(
                 self.env._(
@@ -672,7 +728,7 @@ class CarshareBooking(models.Model):
                 "state": "done",
                 "date_return": now,
                 "odometer_end": odometer,
-                "energy_end": vehicle.carshare_battery_level if energy is None else energy,
+                "energy_end": energy,
                 "late_minutes": self._late_minutes_at(now),
             },
         )

@@ -1,5 +1,6 @@
 from . import (
     test_booking_availability,
+    test_booking_changes,
     test_booking_crons,
     test_booking_lifecycle,
     test_booking_race,

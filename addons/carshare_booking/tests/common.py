@@ -96,6 +96,7 @@ class BookingCase(TransactionCase):
                 "email": f"{name.split()[0].lower()}@example.com",
                 "carshare_birthdate": today - relativedelta(years=30),
                 "driving_licence_number": "123456789012",
+                "carshare_verified_on": "2020-01-01 00:00:00",
                 "driving_licence_category": "B",
                 "driving_licence_issue_date": today - relativedelta(years=10),
                 "driving_licence_expiry_date": today + relativedelta(years=5),

@@ -58,6 +58,7 @@ class TestBookingRace(TransactionCase):
                         "name": f"Racer {index}",
                         "carshare_birthdate": NOW.date() - relativedelta(years=30),
                         "driving_licence_number": f"RACE{index}",
+                        "carshare_verified_on": "2020-01-01 00:00:00",
                         "driving_licence_category": "B",
                         "driving_licence_issue_date": NOW.date() - relativedelta(years=5),
                     }

@@ -152,6 +152,17 @@ class CarshareCommunity(models.Model):
         help="Responsible claims are counted over this many months.",
     )
 
+    driver_verification_required = fields.Boolean(
+        string="Drivers Must Be Verified",
+        compute="_compute_driver_verification_required",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="Drivers book only once a manager has verified their documents; a driver who "
+        "changes them in the portal waits for a new verification.",
+    )
+
     # Peer-to-peer insurance limits, enforced in neighbours' communities
     vehicle_max_weight = fields.Integer(
         string="Maximum Vehicle Weight (kg)",
@@ -178,6 +189,11 @@ class CarshareCommunity(models.Model):
             community.station_count = len(community.station_ids)
             community.vehicle_count = len(community.vehicle_ids)
             community.membership_count = len(community.membership_ids)
+
+    @api.depends("kind")
+    def _compute_driver_verification_required(self):
+        for community in self:
+            community.driver_verification_required = community.kind == "public_body"
 
     @api.constrains("min_duration", "max_duration")
     def _check_durations(self):

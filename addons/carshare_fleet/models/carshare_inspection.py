@@ -1,7 +1,14 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools.misc import formatLang
 
 from ..access import MANAGER_GROUP, action_write, check_action_fields, check_groups
+
+# Physical bounds of a reading, whatever the community.
+MAX_ODOMETER = 2_000_000
+MAX_ENERGY = 100
 
 # Written by the actions only (validate, reopen).
 ACTION_FIELDS = ["state"]
@@ -114,20 +121,28 @@ class CarshareInspection(models.Model):
     @api.constrains("odometer", "energy_level")
     def _check_readings(self):
         for inspection in self:
-            if inspection.odometer < 0:
-                raise ValidationError(
-                    self.env._(
-                        "The odometer of %(inspection)s cannot be negative.",
-                        inspection=inspection.name,
-                    )
+            inspection._check_reading_bounds(inspection.odometer, inspection.energy_level)
+
+    @api.model
+    def _check_reading_bounds(self, odometer, energy=None):
+        """Refuse an odometer outside 0 to 2,000,000 or an energy level (when given) outside 0
+        to 100 %, infinities and NaN included; bookings, logbooks and devices check their
+        readings with it."""
+        if not (math.isfinite(odometer) and 0 <= odometer <= MAX_ODOMETER):
+            raise ValidationError(
+                self.env._(
+                    "The odometer must read between 0 and %(max)s, not %(value)s.",
+                    max=formatLang(self.env, MAX_ODOMETER, digits=0),
+                    value=odometer,
                 )
-            if not 0 <= inspection.energy_level <= 100:
-                raise ValidationError(
-                    self.env._(
-                        "The energy level of %(inspection)s must be between 0 and 100.",
-                        inspection=inspection.name,
-                    )
+            )
+        if energy is not None and not (math.isfinite(energy) and 0 <= energy <= MAX_ENERGY):
+            raise ValidationError(
+                self.env._(
+                    "The energy level must be between 0 and 100 %%, not %(value)s.",
+                    value=energy,
                 )
+            )
 
     def action_done(self):
         """Managers: validate the reports (a returned booking's check-in is validated by

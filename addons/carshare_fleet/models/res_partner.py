@@ -9,6 +9,9 @@ from ..access import MANAGER_GROUP, action_write, check_action_fields, check_gro
 # Categories whose holder also holds category B (EU directive 2006/126/EC).
 CATEGORIES_WITH_B = {"B", "BE", "C1", "C1E", "C", "CE", "D1", "D1E", "D", "DE"}
 
+# Nobody older drives; a birthdate giving more is a typing error.
+MAX_AGE = 120
+
 RULE_FIELDS = ["driver_min_age", "max_responsible_claims", "claims_window_months"]
 # Identity documents: the fleet managers, and the driver through the portal's own pages.
 IDENTITY_GROUPS = MANAGER_GROUP
@@ -96,6 +99,7 @@ class ResPartner(models.Model):
         "carshare_claim_ids.responsible",
         "carshare_claim_ids.date",
         "carshare_membership_ids.state",
+        "carshare_verified_on",
     )
     @api.depends_context("lang")
     def _compute_carshare_eligibility(self):
@@ -112,24 +116,49 @@ class ResPartner(models.Model):
         memberships = self.carshare_membership_ids.sorted(lambda m: m.state != "active")
         return memberships[:1].community_id
 
-    @api.constrains("driving_licence_issue_date", "driving_licence_expiry_date")
+    @api.constrains(
+        "carshare_birthdate", "driving_licence_issue_date", "driving_licence_expiry_date"
+    )
     def _check_driving_licence_dates(self):
         for partner in self:
-            issued, expires = (
+            errors = partner._carshare_document_date_errors(
+                partner.carshare_birthdate,
                 partner.driving_licence_issue_date,
                 partner.driving_licence_expiry_date,
             )
-            if issued and expires and expires < issued:
+            if errors:
                 raise ValidationError(
                     self.env._(
-                        "The driving licence of %(driver)s cannot expire before it was issued.",
+                        "%(driver)s: %(error)s",
                         driver=partner.name,
+                        error=" ".join(errors.values()),
                     )
                 )
 
     def write(self, vals):
         check_action_fields(self, vals, ACTION_FIELDS)
         return super().write(vals)
+
+    @api.model
+    def _carshare_document_date_errors(self, born, issued, expires):
+        """{field name: message} for a date of birth or licence dates out of their bounds: an
+        age from 0 to 120 years, a licence issued by today (and after the birth) that expires
+        after its issue."""
+        today = fields.Date.context_today(self)
+        errors = {}
+        if born and not today - relativedelta(years=MAX_AGE) <= born <= today:
+            errors["carshare_birthdate"] = self.env._(
+                "The date of birth must give an age between 0 and %(age)s years.", age=MAX_AGE
+            )
+        if issued and (issued > today or (born and issued < born)):
+            errors["driving_licence_issue_date"] = self.env._(
+                "The driving licence must be issued by today, after the date of birth."
+            )
+        if issued and expires and expires <= issued:
+            errors["driving_licence_expiry_date"] = self.env._(
+                "The driving licence cannot expire before it was issued."
+            )
+        return errors
 
     def action_carshare_mark_verified(self):
         """Managers: record that they checked the driver's documents."""
@@ -169,6 +198,7 @@ class ResPartner(models.Model):
             *self._carshare_claim_reasons(rules, date_ref),
             *self._carshare_motor_trade_reasons(),
             *self._carshare_membership_reasons(community),
+            *self._carshare_verification_reasons(community),
         ]
 
     def _carshare_rules(self, community):
@@ -267,6 +297,16 @@ class ResPartner(models.Model):
             return [
                 self.env._(
                     "Your membership of %(community)s is not active yet.",
+                    community=community.display_name,
+                )
+            ]
+        return []
+
+    def _carshare_verification_reasons(self, community):
+        if community and community.driver_verification_required and not self.carshare_verified_on:
+            return [
+                self.env._(
+                    "A manager of %(community)s must verify your documents before you can book.",
                     community=community.display_name,
                 )
             ]

@@ -49,6 +49,7 @@ class CarshareCase(TransactionCase):
                 "name": name,
                 "carshare_birthdate": today - relativedelta(years=30),
                 "driving_licence_number": "123456789012",
+                "carshare_verified_on": "2020-01-01 00:00:00",
                 "driving_licence_category": "B",
                 "driving_licence_issue_date": today - relativedelta(years=10),
                 "driving_licence_expiry_date": today + relativedelta(years=5),

@@ -52,12 +52,16 @@ class TestDriverEligibility(CarshareCase):
         self.assertEqual(self.reasons(), [])
 
     def test_licence_not_issued_yet(self):
-        issued = self.today + relativedelta(days=10)
-        self.driver.driving_licence_issue_date = issued
+        """A licence is issued by today (a later date is refused); a booking that ended before
+        the issue date was not covered."""
+        with self.assertRefused(ValidationError, "issued by today"):
+            self.driver.driving_licence_issue_date = self.today + relativedelta(days=10)
+        self.driver.driving_licence_issue_date = self.today
+        before = self.today - relativedelta(days=1)
         self.assertSingleReason(
-            self.reasons(), "only valid from %s" % format_date(self.env, issued)
+            self.reasons(date_ref=before), "only valid from %s" % format_date(self.env, self.today)
         )
-        self.assertEqual(self.reasons(date_ref=issued), [])
+        self.assertEqual(self.reasons(), [])
 
     def test_licence_expired(self):
         expired = self.today - relativedelta(days=1)

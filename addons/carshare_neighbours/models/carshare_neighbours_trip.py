@@ -112,9 +112,10 @@ class CarshareNeighboursTrip(models.Model):
 
     @api.constrains("odometer_start", "odometer_end", "date", "vehicle_id")
     def _check_odometer(self):
+        inspections = self.env["carshare.inspection"]
         for trip in self:
-            if trip.odometer_start < 0:
-                raise ValidationError(self.env._("An odometer reading cannot be negative."))
+            inspections._check_reading_bounds(trip.odometer_start)
+            inspections._check_reading_bounds(trip.odometer_end)
             if trip.odometer_end < trip.odometer_start:
                 raise ValidationError(
                     self.env._(

@@ -35,6 +35,14 @@ class TestLogbook(NeighboursCase):
         with self.assertRefused(ValidationError, "ends at 49958.0 km, below its start"):
             self.log(self.driver, 50000, 49958)
 
+    def test_readings_within_physical_bounds(self):
+        for start, end in ((-1, 10), (50000, float("inf")), (float("nan"), 50000), (0, 1e300)):
+            with (
+                self.subTest(start=start, end=end),
+                self.assertRefused(ValidationError, "The odometer must read between 0 and"),
+            ):
+                self.log(self.driver, start, end)
+
     def test_start_below_previous_end(self):
         self.log(self.owner, 50000, 50100, when=date(2030, 1, 10))
         with self.assertRefused(ValidationError, "previous trip .* ended at 50100.0 km"):

@@ -1,7 +1,11 @@
 import base64
+import io
+import math
 from datetime import datetime, timedelta
+from pathlib import PurePath
 
 import pytz
+from dateutil.relativedelta import relativedelta
 from werkzeug.exceptions import NotFound
 from werkzeug.urls import url_encode
 
@@ -10,6 +14,8 @@ from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import content_disposition, request
 from odoo.osv import expression
 from odoo.tools import consteq, format_datetime
+from odoo.tools.image import ImageProcess, image_apply_opt
+from odoo.tools.pdf import PdfFileReader
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.portal.controllers.portal import pager as portal_pager
@@ -36,6 +42,20 @@ DRIVER_DATE_FIELDS = (
 )
 DRIVER_FILE_FIELDS = ("driving_licence_scan", "proof_of_address")
 IDENTITY_FIELDS = ("name", "phone", "street", "zip", "city")
+# Longest text accepted from the portal, by form field.
+TEXT_LIMITS = {
+    "name": 128,
+    "phone": 32,
+    "street": 128,
+    "zip": 16,
+    "city": 64,
+    "driving_licence_number": 32,
+    "remarks": 2000,
+    "damage_description": 256,
+}
+FILENAME_LIMIT = 128
+# Photos are encoded again: close to the original, still much smaller than a raw file.
+JPEG_QUALITY = 90
 REQUIRED_FIELDS = (
     "name",
     "street",
@@ -119,12 +139,35 @@ class CarsharePortal(CustomerPortal):
 
     @staticmethod
     def _carshare_parse_local(value, tz):
-        """A datetime-local input in ``tz`` as a naive UTC datetime; None when invalid."""
+        """A datetime-local input in ``tz`` as a naive UTC datetime.
+
+        UserError when it is not a date and time, or is a local time that does not exist (the
+        night the clocks go forward) or that happens twice (the night they go back).
+        """
         try:
             local = datetime.strptime(value or "", INPUT_FORMAT)
-        except ValueError:
-            return None
-        return pytz.timezone(tz).localize(local).astimezone(pytz.utc).replace(tzinfo=None)
+            moment = pytz.timezone(tz).localize(local, is_dst=None)
+            return moment.astimezone(pytz.utc).replace(tzinfo=None)
+        except (ValueError, OverflowError):
+            raise UserError(request.env._("Enter a valid date and time.")) from None
+        except pytz.NonExistentTimeError:
+            raise UserError(
+                request.env._(
+                    "%(time)s does not exist in %(tz)s: the clocks go forward that night. "
+                    "Choose another time.",
+                    time=local.strftime("%Y-%m-%d %H:%M"),
+                    tz=tz,
+                )
+            ) from None
+        except pytz.AmbiguousTimeError:
+            raise UserError(
+                request.env._(
+                    "%(time)s happens twice in %(tz)s: the clocks go back that night. "
+                    "Choose another time.",
+                    time=local.strftime("%Y-%m-%d %H:%M"),
+                    tz=tz,
+                )
+            ) from None
 
     @staticmethod
     def _carshare_to_local(value, tz):
@@ -143,8 +186,7 @@ class CarsharePortal(CustomerPortal):
         """
         if not upload or not upload.filename:
             return None, None
-        params = request.env["ir.config_parameter"].sudo()
-        max_bytes = int(params.get_param("carshare_portal.max_upload_mb", 10)) * 1024 * 1024
+        max_bytes = request.env["ir.http"]._carshare_max_upload_mb() * 1024 * 1024
         content = upload.read(max_bytes + 1)
         if len(content) > max_bytes:
             raise UserError(
@@ -158,16 +200,72 @@ class CarsharePortal(CustomerPortal):
             (kind for magic, kind in MAGIC_NUMBERS.items() if content.startswith(magic)), None
         )
         if mimetype not in allowed_types:
-            if "application/pdf" in allowed_types:
-                message = request.env._(
-                    "%(file)s is not a JPEG, PNG or PDF file.", file=upload.filename
-                )
-            else:
-                message = request.env._(
-                    "%(file)s is not a JPEG or PNG picture.", file=upload.filename
-                )
-            raise UserError(message)
+            raise UserError(CarsharePortal._carshare_type_message(upload.filename, allowed_types))
+        if mimetype == "application/pdf":
+            CarsharePortal._carshare_check_pdf(content, upload.filename)
+        else:
+            content = CarsharePortal._carshare_reencode_image(
+                content, upload.filename, allowed_types
+            )
         return content, mimetype
+
+    @staticmethod
+    def _carshare_upload_error():
+        """Why the form came back unread: its files were too large to be read at all."""
+        if request.params.get("upload") != "too_large":
+            return False
+        return request.env._(
+            "The files sent were too large to be read: each must be under %(size)s MB.",
+            size=request.env["ir.http"]._carshare_max_upload_mb(),
+        )
+
+    @staticmethod
+    def _carshare_type_message(filename, allowed_types):
+        if "application/pdf" in allowed_types:
+            return request.env._("%(file)s is not a JPEG, PNG or PDF file.", file=filename)
+        return request.env._("%(file)s is not a JPEG or PNG picture.", file=filename)
+
+    @staticmethod
+    def _carshare_reencode_image(content, filename, allowed_types):
+        """The picture decoded by Pillow and encoded again in its format: whatever was appended
+        to it or hidden in its metadata is left behind."""
+        try:
+            image = ImageProcess(content, verify_resolution=True)
+            options = {"quality": JPEG_QUALITY} if image.original_format == "JPEG" else {}
+            return image_apply_opt(image.image, image.original_format, **options)
+        except (UserError, OSError, ValueError):
+            raise UserError(
+                CarsharePortal._carshare_type_message(filename, allowed_types)
+            ) from None
+
+    @staticmethod
+    def _carshare_check_pdf(content, filename):
+        """Open the PDF with the library Odoo ships; refuse what it cannot read."""
+        try:
+            if not PdfFileReader(io.BytesIO(content)).pages:
+                raise ValueError("no page")
+        except Exception:  # the PDF library raises errors of many kinds
+            raise UserError(
+                request.env._("%(file)s cannot be read as a PDF document.", file=filename)
+            ) from None
+
+    @staticmethod
+    def _carshare_filename(upload):
+        """The uploaded file's name, without folders and within the length limit."""
+        path = PurePath(upload.filename.replace("\\", "/")).name
+        suffix = PurePath(path).suffix[:10]
+        return path[: FILENAME_LIMIT - len(suffix)] + suffix if len(path) > FILENAME_LIMIT else path
+
+    @staticmethod
+    def _carshare_text(post, name, limit_key=None):
+        """A text field of a portal form, stripped; UserError when longer than its limit."""
+        value = (post.get(name) or "").strip()
+        limit = TEXT_LIMITS[limit_key or name]
+        if len(value) > limit:
+            raise UserError(
+                request.env._("This text is too long: at most %(limit)s characters.", limit=limit)
+            )
+        return value
 
     @staticmethod
     def _carshare_messages():
@@ -191,17 +289,28 @@ class CarsharePortal(CustomerPortal):
 
     # -- driver's details and documents ----------------------------------------------------------
 
-    def _carshare_driver_values(self, post, identity=False, require_files=False):
-        """Partner values from a sign-up or documents form: (values, errors)."""
+    def _carshare_driver_values(self, post, identity=False, require_files=False, communities=None):
+        """Partner values from a sign-up or documents form: (values, errors).
+
+        ``communities``: whose minimum age the date of birth must give, by default the
+        driver's.
+        """
         partner = request.env.user.partner_id.sudo()
         text_fields = (*(IDENTITY_FIELDS if identity else ()), "driving_licence_number")
-        values = {name: (post.get(name) or "").strip() for name in text_fields}
-        errors = {}
+        values, errors = {}, {}
+        for name in text_fields:
+            try:
+                values[name] = self._carshare_text(post, name)
+            except UserError as exc:
+                errors[name] = exc.args[0]
         for name in DRIVER_DATE_FIELDS:
             try:
                 values[name] = fields.Date.to_date(post.get(name) or None) or False
             except ValueError:
                 errors[name] = request.env._("This date is not valid.")
+        self._carshare_check_driver_dates(
+            values, errors, communities or partner.carshare_membership_ids.community_id
+        )
         values["driving_licence_category"] = self._carshare_choice(
             partner, "driving_licence_category", post.get("driving_licence_category")
         )
@@ -213,7 +322,7 @@ class CarsharePortal(CustomerPortal):
                 continue
             if content:
                 values[name] = base64.b64encode(content)
-                values[f"{name}_filename"] = post[name].filename
+                values[f"{name}_filename"] = self._carshare_filename(post[name])
         required = [name for name in REQUIRED_FIELDS if identity or name not in IDENTITY_FIELDS]
         if require_files:
             required += [name for name in DRIVER_FILE_FIELDS if not partner[name]]
@@ -221,6 +330,24 @@ class CarsharePortal(CustomerPortal):
             if not values.get(name):
                 errors.setdefault(name, request.env._("This field is required."))
         return values, errors
+
+    @staticmethod
+    def _carshare_check_driver_dates(values, errors, communities):
+        """Add to ``errors`` the dates out of their bounds: the partner's own (age, licence
+        dates), and an age under the communities' minimum."""
+        dates = [values.get(name) for name in DRIVER_DATE_FIELDS]
+        if any(name in errors for name in DRIVER_DATE_FIELDS):
+            return
+        partners = request.env["res.partner"].sudo()
+        for name, message in partners._carshare_document_date_errors(*dates).items():
+            errors.setdefault(name, message)
+        born, min_age = dates[0], max(communities.mapped("driver_min_age"), default=0)
+        today = fields.Date.context_today(partners)
+        too_young = born and relativedelta(today, born).years < min_age
+        if too_young and "carshare_birthdate" not in errors:
+            errors["carshare_birthdate"] = request.env._(
+                "You must be at least %(age)s years old to drive.", age=min_age
+            )
 
     # -- sign-up ---------------------------------------------------------------------------------
 
@@ -230,6 +357,7 @@ class CarsharePortal(CustomerPortal):
         auth="user",
         website=True,
         methods=["GET", "POST"],
+        carshare_uploads=True,
     )
     def carshare_signup(self, community_id=None, message=None, **post):
         partner = request.env.user.partner_id
@@ -237,7 +365,13 @@ class CarsharePortal(CustomerPortal):
         communities = (
             request.env["carshare.community"]
             .sudo()
-            .search([("portal_signup", "=", True), ("id", "not in", memberships.community_id.ids)])
+            .search(
+                [
+                    ("portal_signup", "=", True),
+                    ("company_id", "=", request.env.company.id),
+                    ("id", "not in", memberships.community_id.ids),
+                ]
+            )
         )
         if community_id:
             community = communities.filtered(lambda c: c.id == community_id)
@@ -245,7 +379,7 @@ class CarsharePortal(CustomerPortal):
                 raise NotFound()
             if request.httprequest.method == "POST":
                 return self._carshare_signup_post(community, post)
-            return self._carshare_signup_form(community, {}, {})
+            return self._carshare_signup_form(community, {}, {}, self._carshare_upload_error())
         values = {
             **self._prepare_portal_layout_values(),
             "page_name": "carshare_signup",
@@ -281,7 +415,9 @@ class CarsharePortal(CustomerPortal):
         return [(key, audiences[key]) for key in keys]
 
     def _carshare_signup_post(self, community, post):
-        values, errors = self._carshare_driver_values(post, identity=True, require_files=True)
+        values, errors = self._carshare_driver_values(
+            post, identity=True, require_files=True, communities=community
+        )
         audience = post.get("audience")
         if audience not in dict(self._carshare_audiences(community)):
             errors["audience"] = request.env._("Choose who you are.")
@@ -316,6 +452,7 @@ class CarsharePortal(CustomerPortal):
         auth="user",
         website=True,
         methods=["GET", "POST"],
+        carshare_uploads=True,
     )
     def carshare_documents(self, message=None, **post):
         errors = {}
@@ -332,6 +469,7 @@ class CarsharePortal(CustomerPortal):
             "post": post,
             "errors": errors,
             "message": self._carshare_messages().get(message),
+            "error": self._carshare_upload_error(),
             "categories": partner._fields["driving_licence_category"].selection,
         }
         return request.render("carshare_portal.portal_carshare_documents", values)
@@ -347,8 +485,20 @@ class CarsharePortal(CustomerPortal):
         community = communities.filtered(lambda c: str(c.id) == community_id)[:1] or communities[0]
         station = community.station_ids.filtered(lambda s: str(s.id) == station_id)
         tz = self._carshare_tz(community, station)
-        start = self._carshare_parse_local(kw.get("date_start"), tz)
-        end = self._carshare_parse_local(kw.get("date_end"), tz)
+        searched = bool(kw.get("date_start") or kw.get("date_end"))
+        start = end = None
+        date_error = False
+        if searched:
+            try:
+                start = self._carshare_parse_local(kw.get("date_start"), tz)
+                end = self._carshare_parse_local(kw.get("date_end"), tz)
+            except UserError as exc:
+                date_error = exc.args[0]
+            else:
+                Booking = request.env["carshare.booking"].sudo()
+                date_error = Booking._carshare_portal_dates_error(community, start, end)
+            if date_error:
+                start = end = None
         categories = request.env["fleet.vehicle"]._fields["carshare_category"]
         category = category if category in dict(categories.selection) else None
         values = {
@@ -362,7 +512,15 @@ class CarsharePortal(CustomerPortal):
             "tz": tz,
             **self._carshare_search_dates(start, end, tz),
         }
-        if kw.get("date_start") or kw.get("date_end"):
+        if date_error:
+            values.update(
+                {
+                    "search_error": date_error,
+                    "date_start": (kw.get("date_start") or "")[:16] or values["date_start"],
+                    "date_end": (kw.get("date_end") or "")[:16] or values["date_end"],
+                }
+            )
+        elif searched:
             values.update(self._carshare_search(community, station, category, start, end, tz))
         return request.render("carshare_portal.portal_carshare_vehicles", values)
 
@@ -378,10 +536,6 @@ class CarsharePortal(CustomerPortal):
         }
 
     def _carshare_search(self, community, station, category, start, end, tz):
-        if not (start and end):
-            return {"search_error": request.env._("Enter a valid start and end.")}
-        if end <= start:
-            return {"search_error": request.env._("A booking must end after it starts.")}
         Booking = request.env["carshare.booking"].sudo()
         rows = Booking._carshare_available_vehicles(start, end, station, community, category)
         results = [self._carshare_result(row, community, start, end, tz) for row in rows]
@@ -465,26 +619,27 @@ class CarsharePortal(CustomerPortal):
         usage = post.get("usage") if post.get("usage") in usages else "perso"
         buyback = bool(post.get("insurance_buyback"))
         community = membership.community_id
-        error = False
-        if request.httprequest.method == "POST":
-            error = self._carshare_rate_error(community, "carshare.booking")
-            if not error:
-                values = self._carshare_booking_values(
-                    community, vehicle, start, end, usage, buyback
+        Booking = request.env["carshare.booking"].sudo()
+        error = Booking._carshare_portal_dates_error(community, start, end)
+        if error:
+            empty = {"price": None, "buyback_price": None, "error": error}
+            previews = dict.fromkeys(usages, empty)
+        else:
+            if request.httprequest.method == "POST":
+                error = self._carshare_rate_error(community, "carshare.booking")
+                if not error:
+                    values = self._carshare_booking_values(
+                        community, vehicle, start, end, usage, buyback
+                    )
+                    booking, error = Booking._carshare_portal_book(values)
+                    if booking:
+                        return request.redirect(f"{booking.access_url}?message=confirmed")
+            previews = {
+                key: Booking._carshare_portal_preview(
+                    self._carshare_booking_values(community, vehicle, start, end, key)
                 )
-                booking, error = (
-                    request.env["carshare.booking"].sudo()._carshare_portal_book(values)
-                )
-                if booking:
-                    return request.redirect(f"{booking.access_url}?message=confirmed")
-        previews = {
-            key: request.env["carshare.booking"]
-            .sudo()
-            ._carshare_portal_preview(
-                self._carshare_booking_values(community, vehicle, start, end, key)
-            )
-            for key in usages
-        }
+                for key in usages
+            }
         tz = self._carshare_tz(community, vehicle.carshare_station_id)
         values = {
             **self._prepare_portal_layout_values(),
@@ -763,12 +918,9 @@ class CarsharePortal(CustomerPortal):
     def carshare_booking_extend(self, booking_id, date_end=None, **kw):
         booking_sudo = self._carshare_driver_booking(booking_id)
         tz = self._carshare_tz(booking_sudo.community_id, booking_sudo.station_id)
-        end = self._carshare_parse_local(date_end, tz)
 
         def extend():
-            if not end:
-                raise UserError(request.env._("Enter a valid end."))
-            booking_sudo._carshare_portal_extend(end)
+            booking_sudo._carshare_portal_extend(self._carshare_parse_local(date_end, tz))
 
         return self._carshare_booking_action(booking_sudo, extend, "extended")
 
@@ -797,6 +949,7 @@ class CarsharePortal(CustomerPortal):
         auth="user",
         website=True,
         methods=["GET", "POST"],
+        carshare_uploads=True,
     )
     def carshare_booking_report(self, booking_id, kind, **post):
         booking_sudo = self._carshare_driver_booking(booking_id)
@@ -804,7 +957,7 @@ class CarsharePortal(CustomerPortal):
             raise NotFound()
         if kind not in booking_sudo._carshare_portal_report_kinds():
             return request.redirect(booking_sudo.access_url)
-        error = False
+        error = self._carshare_upload_error()
         if request.httprequest.method == "POST":
             error = self._carshare_rate_error(booking_sudo.community_id, "carshare.inspection")
             if not error:
@@ -843,13 +996,13 @@ class CarsharePortal(CustomerPortal):
             "cleanliness": self._carshare_choice(
                 request.env["carshare.inspection"], "cleanliness", post.get("cleanliness")
             ),
-            "remarks": (post.get("remarks") or "").strip(),
+            "remarks": self._carshare_text(post, "remarks"),
         }
         photos = []
         for upload in request.httprequest.files.getlist("photos"):
             content, mimetype = self._carshare_read_upload(upload, IMAGE_TYPES)
             if content:
-                photos.append((upload.filename, content, mimetype))
+                photos.append((self._carshare_filename(upload), content, mimetype))
         damages = [
             damage
             for index in range(DAMAGE_ROWS)
@@ -858,7 +1011,9 @@ class CarsharePortal(CustomerPortal):
         booking_sudo._carshare_portal_report(kind, values, photos, damages)
 
     def _carshare_damage_values(self, post, index):
-        description = (post.get(f"damage_{index}_description") or "").strip()
+        description = self._carshare_text(
+            post, f"damage_{index}_description", limit_key="damage_description"
+        )
         content, _mimetype = self._carshare_read_upload(
             post.get(f"damage_{index}_photo"), IMAGE_TYPES
         )
@@ -881,10 +1036,16 @@ class CarsharePortal(CustomerPortal):
 
     @staticmethod
     def _carshare_float(value):
+        """A number typed in a form; infinities and NaN are not numbers."""
         try:
-            return float(value or 0.0)
+            number = float(value or 0.0)
         except ValueError:
-            raise UserError(request.env._("%(value)s is not a number.", value=value)) from None
+            number = math.nan
+        if not math.isfinite(number):
+            raise UserError(
+                request.env._("%(value)s is not a number.", value=(value or "")[:32])
+            ) from None
+        return number
 
     @staticmethod
     def _carshare_choice(model, field_name, value):

@@ -1,1 +1,1 @@
-from . import carshare_booking, carshare_community, carshare_membership, res_partner
+from . import carshare_booking, carshare_community, carshare_membership, ir_http, res_partner

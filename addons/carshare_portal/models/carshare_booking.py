@@ -1,5 +1,5 @@
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 ACTIVE_STATES = ("confirmed", "ongoing")
 # Provided by carshare_iot where it is installed: opens the vehicle's box for the booking.
@@ -105,6 +105,23 @@ class CarshareBooking(models.Model):
     # -- actions from the portal (on sudo records, after the controller's checks) ----------------
 
     @api.model
+    def _carshare_portal_dates_error(self, community, start, end):
+        """Why ``start``-``end`` cannot be searched or booked in ``community`` whatever the
+        vehicle (an end before the start, a start in the past or beyond the horizon, a slot
+        longer than the maximum), checked before anything computes on the dates; False when
+        it can."""
+        booking = self.new({"community_id": community.id, "date_start": start, "date_end": end})
+        try:
+            booking._check_dates()
+            if start < fields.Datetime.now():
+                booking._check_lead_time()
+            booking._check_horizon(start)
+            booking._check_duration()
+        except ValidationError as exc:
+            return exc.args[0]
+        return False
+
+    @api.model
     def _carshare_portal_preview(self, values):
         """Price, price of the insurance buy-back and first broken rule of a booking of
         ``values``, on a draft rolled back."""
@@ -143,6 +160,9 @@ class CarshareBooking(models.Model):
             raise UserError(self.env._("This booking can no longer be extended."))
         if date_end <= self.date_end:
             raise UserError(self.env._("Choose an end after the current one."))
+        # Before anything computes on an end that may be centuries away.
+        extended = {"community_id": self.community_id.id, "date_start": self.date_start}
+        self.new({**extended, "date_end": date_end})._check_duration()
         with self.env.cr.savepoint():
             self.write({"date_end": date_end})
             self._carshare_reprice_billing()

@@ -13,8 +13,12 @@ class CarshareCommunity(models.Model):
     )
     portal_signup = fields.Boolean(
         string="Open to Sign-Up",
-        default=True,
-        help="Drivers may ask to join the community from the customer portal.",
+        compute="_compute_portal_signup",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Drivers may ask to join the community from the customer portal; neighbours join "
+        "by invitation.",
     )
     portal_rate_limit = fields.Integer(
         string="Portal Requests Allowed",
@@ -23,6 +27,11 @@ class CarshareCommunity(models.Model):
         "0: no limit.",
     )
     portal_rate_window = fields.Integer(string="Portal Window (minutes)", default=10)
+
+    @api.depends("kind")
+    def _compute_portal_signup(self):
+        for community in self:
+            community.portal_signup = community.kind != "neighbours"
 
     @api.constrains("portal_rate_limit", "portal_rate_window")
     def _check_portal_rate(self):

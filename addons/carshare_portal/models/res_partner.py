@@ -1,5 +1,7 @@
 from odoo import models
 
+from odoo.addons.carshare_fleet.access import action_write
+
 # Changing any of these makes the manager check the driver's documents again.
 VERIFIED_FIELDS = {
     "carshare_birthdate",
@@ -20,4 +22,4 @@ class ResPartner(models.Model):
         self.ensure_one()
         if not VERIFIED_FIELDS.isdisjoint(values):
             values = {**values, "carshare_verified_by_id": False, "carshare_verified_on": False}
-        self.write(values)
+        action_write(self, values)

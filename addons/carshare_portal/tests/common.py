@@ -1,4 +1,5 @@
 import base64
+import io
 import re
 import struct
 import zlib
@@ -8,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user
+from odoo.tools.pdf import PdfFileWriter
 
 from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
 
@@ -29,6 +31,15 @@ def png_bytes(width=2, height=2):
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
+
+
+def pdf_bytes():
+    """A one-page PDF document."""
+    writer = PdfFileWriter()
+    writer.add_blank_page(width=595, height=842)
+    stream = io.BytesIO()
+    writer.write(stream)
+    return stream.getvalue()
 
 
 class CarsharePortalCase(HttpCase):
@@ -117,6 +128,7 @@ class CarsharePortalCase(HttpCase):
             {
                 "carshare_birthdate": today - relativedelta(years=30),
                 "driving_licence_number": f"LIC-{login}",
+                "carshare_verified_on": "2020-01-01 00:00:00",
                 "driving_licence_category": "B",
                 "driving_licence_issue_date": today - relativedelta(years=10),
                 "driving_licence_expiry_date": today + relativedelta(years=5),

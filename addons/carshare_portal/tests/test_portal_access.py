@@ -7,7 +7,7 @@ from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import CarsharePortalCase, png_bytes
+from .common import CarsharePortalCase, pdf_bytes, png_bytes
 
 
 @tagged("post_install", "-at_install")
@@ -159,7 +159,7 @@ class TestPortalAccess(CarsharePortalCase):
             self.assertIn(error, page.text)
             partner.invalidate_recordset()
             self.assertNotEqual(partner.driving_licence_number, "NEW-NUMBER")
-        files = {"driving_licence_scan": ("licence.bin", b"%PDF-1.4 scan", "text/plain")}
+        files = {"driving_licence_scan": ("licence.bin", pdf_bytes(), "text/plain")}
         page = self.url_open("/my/carshare/documents", data=form, files=files)
         self.assertIn("Your documents are updated", page.text)
         partner.invalidate_recordset()
