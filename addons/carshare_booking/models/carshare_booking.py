@@ -1116,6 +1116,43 @@ class CarshareBooking(models.Model):
         )
         return {vehicle: (late, next_free) for vehicle, late, next_free in self.env.cr.fetchall()}
 
+    @api.model
+    def _busy_intervals(self, vehicle_ids, start, end):
+        """{vehicle id: [(from, to), ...]}: when each vehicle is taken between ``start`` and
+        ``end`` (naive UTC), buffer included, in order.
+
+        One query on the range index, with the rule of ``_busy_vehicles``: a booking still out
+        after its end blocks its vehicle until now plus its buffer.
+        """
+        if not vehicle_ids:
+            return {}
+        self.flush_model(RANGE_FIELDS)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT vehicle_id, lower(blocked_range),
+                       CASE WHEN state = 'ongoing' AND date_end < %(now)s
+                            THEN GREATEST(upper(blocked_range),
+                                          %(now)s + buffer_minutes * interval '1 minute')
+                            ELSE upper(blocked_range) END
+                  FROM carshare_booking
+                 WHERE state IN ('confirmed', 'ongoing')
+                   AND vehicle_id = ANY(%(vehicle_ids)s)
+                   AND (blocked_range && tsrange(%(start)s, %(end)s, '[)')
+                        OR (state = 'ongoing' AND date_end < %(now)s))
+                 ORDER BY vehicle_id, lower(blocked_range)
+                """,
+                now=fields.Datetime.now(),
+                vehicle_ids=list(vehicle_ids),
+                start=start,
+                end=end,
+            )
+        )
+        intervals = {}
+        for vehicle, busy_from, busy_to in self.env.cr.fetchall():
+            intervals.setdefault(vehicle, []).append((busy_from, busy_to))
+        return intervals
+
     # -- helpers ---------------------------------------------------------------------------------
 
     def _membership(self):
