@@ -1121,8 +1121,9 @@ class CarshareBooking(models.Model):
         """{vehicle id: [(from, to), ...]}: when each vehicle is taken between ``start`` and
         ``end`` (naive UTC), buffer included, in order.
 
-        One query on the range index, with the rule of ``_busy_vehicles``: a booking still out
-        after its end blocks its vehicle until now plus its buffer.
+        Meant for many vehicles (a whole community): the bookings of the period come from the
+        range index, then are kept for ``vehicle_ids``. A booking still out after its end blocks
+        its vehicle until now plus its buffer, as in ``_busy_vehicles``.
         """
         if not vehicle_ids:
             return {}
@@ -1130,17 +1131,24 @@ class CarshareBooking(models.Model):
         self.env.cr.execute(
             SQL(
                 """
+                WITH taken AS MATERIALIZED (
+                    SELECT vehicle_id, blocked_range, state, date_end, buffer_minutes
+                      FROM carshare_booking
+                     WHERE state IN ('confirmed', 'ongoing')
+                       AND blocked_range && tsrange(%(start)s, %(end)s, '[)')
+                    UNION ALL
+                    SELECT vehicle_id, blocked_range, state, date_end, buffer_minutes
+                      FROM carshare_booking
+                     WHERE state = 'ongoing' AND date_end < %(now)s
+                       AND NOT blocked_range && tsrange(%(start)s, %(end)s, '[)')
+                )
                 SELECT vehicle_id, lower(blocked_range),
                        CASE WHEN state = 'ongoing' AND date_end < %(now)s
                             THEN GREATEST(upper(blocked_range),
                                           %(now)s + buffer_minutes * interval '1 minute')
                             ELSE upper(blocked_range) END
-                  FROM carshare_booking
-                 WHERE state IN ('confirmed', 'ongoing')
-                   AND vehicle_id = ANY(%(vehicle_ids)s)
-                   AND (blocked_range && tsrange(%(start)s, %(end)s, '[)')
-                        OR (state = 'ongoing' AND date_end < %(now)s))
-                 ORDER BY vehicle_id, lower(blocked_range)
+                  FROM taken
+                 WHERE vehicle_id = ANY(%(vehicle_ids)s)
                 """,
                 now=fields.Datetime.now(),
                 vehicle_ids=list(vehicle_ids),
@@ -1151,6 +1159,8 @@ class CarshareBooking(models.Model):
         intervals = {}
         for vehicle, busy_from, busy_to in self.env.cr.fetchall():
             intervals.setdefault(vehicle, []).append((busy_from, busy_to))
+        for periods in intervals.values():
+            periods.sort()
         return intervals
 
     # -- helpers ---------------------------------------------------------------------------------
