@@ -1,3 +1,4 @@
+import functools
 import json
 import re
 from datetime import timedelta
@@ -48,10 +49,13 @@ VEHICLE_COLUMNS = (
     "carshare_gbfs_rotation",
     "model_id",
     "fuel_type",
+    "write_date",
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def rfc3339(moment):
+    """``moment`` (naive UTC) as GBFS writes times; most repeat (hours, closings): cached."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -126,13 +130,13 @@ class CarshareGbfsFeed(models.AbstractModel):
         ttl = self._ttl(community, feed)
         builder = self._builders()[feed]
         data = builder(community, version, now)
-        content = {"ttl": ttl, "version": version, "data": data}
-        data_hash = self.env["carshare.gbfs.document"]._hash(
-            json.dumps(content, sort_keys=True).encode()
-        )
-        body = json.dumps(
-            {"last_updated": rfc3339(now), **content}, ensure_ascii=False, separators=(",", ":")
+        content = json.dumps(
+            {"ttl": ttl, "version": version, "data": data},
+            ensure_ascii=False,
+            separators=(",", ":"),
         ).encode()
+        data_hash = self.env["carshare.gbfs.document"]._hash(content)
+        body = b'{"last_updated":"%s",%s' % (rfc3339(now).encode(), content[1:])
         return body, data_hash, now, ttl
 
     @api.model
@@ -255,10 +259,10 @@ class CarshareGbfsFeed(models.AbstractModel):
         """The published stations: the community's active stations with a position."""
         return community.station_ids.filtered(lambda s: s.active and (s.latitude or s.longitude))
 
-    def _vehicles(self, community):
+    def _vehicles(self, community, stations=None):
         """The published vehicles, as dicts read in one query: the community's shared vehicles
         at a published station (the booking engine's domain)."""
-        stations = self._stations(community)
+        stations = stations if stations is not None else self._stations(community)
         vehicles = self.env["fleet.vehicle"].sudo()
         vehicles.flush_model(VEHICLE_COLUMNS[1:])
         domain = self.env["carshare.booking"]._vehicle_domain(None, community, None)
@@ -381,9 +385,13 @@ class CarshareGbfsFeed(models.AbstractModel):
         ``busy_now`` (vehicle ids taken now), ``disabled`` (in maintenance now), ``closed``
         (station ids closed now) and ``start`` (the first moment one can book).
         """
-        vehicles = self._vehicles(community)
+        stations = self._stations(community)
+        vehicles = self._vehicles(community, stations)
         ids = [vehicle["id"] for vehicle in vehicles]
+        # Slots open at the notice rounded up to 5 minutes: the file stays the same between
+        # two refreshes while nothing is booked, and keeps its ETag.
         start = now + timedelta(minutes=community.min_lead_minutes)
+        start += timedelta(seconds=-start.timestamp() % 300)
         end = now + timedelta(days=community.gbfs_availability_days)
         if community.horizon_days:
             end = min(end, now + timedelta(days=community.horizon_days))
@@ -397,12 +405,16 @@ class CarshareGbfsFeed(models.AbstractModel):
                 (window.date_start, window.date_end)
             )
         priority = self._priority_intervals(community, now, end)
-        stations = self._stations(community)
-        station_blocks = {
-            station.id: sorted(station._gbfs_closed_intervals(now, end) + priority)
-            for station in stations
-        }
-        closed = {station.id for station in stations if station._is_closed_at(now)}
+        station_blocks, closed, by_hours = {}, set(), {}
+        # Stations with the same closing hours share their blocked periods.
+        for station in stations:
+            hours = (station.tz, station.closed_from, station.closed_to)
+            if hours not in by_hours:
+                blocks = sorted(station._gbfs_closed_intervals(now, end) + priority)
+                by_hours[hours] = (blocks, station._is_closed_at(now))
+            station_blocks[station.id], is_closed = by_hours[hours]
+            if is_closed:
+                closed.add(station.id)
         min_length = timedelta(hours=community.min_duration)
         slots, busy_now, disabled = {}, set(), set()
         for vehicle in vehicles:
@@ -427,6 +439,7 @@ class CarshareGbfsFeed(models.AbstractModel):
             "disabled": disabled,
             "closed": closed,
             "start": start,
+            "stations": stations,
         }
 
     def _priority_intervals(self, community, start, end):
@@ -449,7 +462,9 @@ class CarshareGbfsFeed(models.AbstractModel):
     def _public_ids(self, vehicles):
         key = self.env["fleet.vehicle"]._gbfs_key()
         return {
-            vehicle["id"]: gbfs_vehicle_id(key, vehicle["id"], vehicle["carshare_gbfs_rotation"] or 0)
+            vehicle["id"]: gbfs_vehicle_id(
+                key, vehicle["id"], vehicle["carshare_gbfs_rotation"] or 0
+            )
             for vehicle in vehicles
         }
 
@@ -464,9 +479,12 @@ class CarshareGbfsFeed(models.AbstractModel):
         for vehicle in availability["vehicles"]:
             station = per_station.setdefault(
                 vehicle["carshare_station_id"],
-                {"capacity": 0, "present": 0, "disabled": 0, "available": {}},
+                {"capacity": 0, "present": 0, "disabled": 0, "available": {}, "reported": None},
             )
             station["capacity"] += 1
+            station["reported"] = max(
+                station["reported"] or vehicle["write_date"], vehicle["write_date"]
+            )
             if self._in_rental(vehicle):
                 continue
             station["present"] += 1
@@ -478,10 +496,12 @@ class CarshareGbfsFeed(models.AbstractModel):
                 type_id = self._vehicle_type_id(vehicle)
                 station["available"][type_id] = station["available"].get(type_id, 0) + 1
         statuses = []
-        for station in self._stations(community):
+        for station in availability["stations"]:
             counts = per_station.get(
-                station.id, {"capacity": 0, "present": 0, "disabled": 0, "available": {}}
+                station.id,
+                {"capacity": 0, "present": 0, "disabled": 0, "available": {}, "reported": None},
             )
+            reported = max(station.write_date, counts["reported"] or station.write_date)
             is_open = station.id not in availability["closed"]
             statuses.append(
                 {
@@ -496,7 +516,7 @@ class CarshareGbfsFeed(models.AbstractModel):
                     "is_installed": True,
                     "is_renting": is_open,
                     "is_returning": is_open,
-                    "last_reported": rfc3339(now),
+                    "last_reported": rfc3339(reported.replace(microsecond=0)),
                 }
             )
         return {"stations": statuses}
@@ -528,7 +548,7 @@ class CarshareGbfsFeed(models.AbstractModel):
                 "vehicle_type_id": self._vehicle_type_id(vehicle),
                 "is_reserved": reserved,
                 "is_disabled": disabled,
-                "last_reported": rfc3339(now),
+                "last_reported": rfc3339(vehicle["write_date"].replace(microsecond=0)),
                 "current_range_meters": float((vehicle["carshare_range_km"] or 0) * 1000),
             }
             if vehicle["fuel_type"] == "electric" and vehicle["carshare_battery_level"]:
@@ -547,13 +567,6 @@ class CarshareGbfsFeed(models.AbstractModel):
         availability = self._availability(community, now)
         public_ids = self._public_ids(availability["vehicles"])
         plans = self._pricing_plans(community, version)
-        texts = {}
-
-        def text(moment):
-            if moment not in texts:
-                texts[moment] = rfc3339(moment)
-            return texts[moment]
-
         vehicles = []
         for vehicle in availability["vehicles"]:
             entry = {
@@ -561,7 +574,7 @@ class CarshareGbfsFeed(models.AbstractModel):
                 "vehicle_type_id": self._vehicle_type_id(vehicle),
                 "station_id": str(vehicle["carshare_station_id"]),
                 "availabilities": [
-                    {"from": text(slot_from), "until": text(slot_to)}
+                    {"from": rfc3339(slot_from), "until": rfc3339(slot_to)}
                     for slot_from, slot_to in availability["slots"][vehicle["id"]]
                 ],
             }

@@ -1,12 +1,13 @@
 import hashlib
-import hmac
 
 from odoo import fields, models
 
 
 def gbfs_vehicle_id(key, vehicle_id, rotation):
-    """A vehicle's identifier in the feeds: a keyed hash of its id and its rotation."""
-    return hmac.new(key, f"{vehicle_id}:{rotation}".encode(), hashlib.sha256).hexdigest()[:20]
+    """A vehicle's identifier in the feeds: a keyed hash (BLAKE2b as a MAC) of its id and its
+    rotation, that nobody without the key can link to the vehicle or to its previous id."""
+    message = b"%d:%d" % (vehicle_id, rotation)
+    return hashlib.blake2b(message, key=key, digest_size=10).hexdigest()
 
 
 class FleetVehicle(models.Model):
@@ -28,7 +29,7 @@ class FleetVehicle(models.Model):
     def _gbfs_key(self):
         """The key of the identifiers' hash, derived from the database secret."""
         secret = self.env["ir.config_parameter"].sudo().get_param("database.secret", "")
-        return f"carshare_gbfs:{secret}".encode()
+        return hashlib.sha256(f"carshare_gbfs:{secret}".encode()).digest()
 
     def _gbfs_vehicle_id(self):
         self.ensure_one()

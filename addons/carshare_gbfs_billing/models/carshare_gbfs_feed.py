@@ -1,6 +1,12 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+
+def hhmm(hour):
+    minutes = round(hour * 60)
+    return "%02d:%02d" % (minutes // 60, minutes % 60)
+
+
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
@@ -90,10 +96,11 @@ class CarshareGbfsFeed(models.AbstractModel):
         time_factor = 1 - (subscription.time_discount if subscription else 0) / 100
 
         def money(amount):
-            return f"{amount:.2f} {currency}"
+            return "%.2f %s" % (amount, currency)
 
+        _ = self.env._
         sentences = [
-            self.env._(
+            _(
                 "Booking fee %(fee)s, then %(hour)s per hour.",
                 fee=money(tariff_version.booking_fee),
                 hour=money(tariff_version.hour_price * time_factor),
@@ -103,57 +110,53 @@ class CarshareGbfsFeed(models.AbstractModel):
             days = ", ".join(
                 slot._fields[day]._description_string(self.env) for day in WEEKDAYS if slot[day]
             )
+            hours = "%s-%s" % (hhmm(slot.hour_from), hhmm(slot.hour_to))
+            price = money(slot.hour_price * time_factor)
             sentences.append(
-                self.env._(
-                    "%(slot)s (%(days)s, %(start)s-%(end)s): %(hour)s per hour.",
+                _(
+                    "%(slot)s (%(days)s, %(hours)s): %(hour)s per hour.",
                     slot=slot.name,
                     days=days,
-                    start=f"{int(slot.hour_from):02d}:{round(slot.hour_from % 1 * 60):02d}",
-                    end=f"{int(slot.hour_to):02d}:{round(slot.hour_to % 1 * 60):02d}",
-                    hour=money(slot.hour_price * time_factor),
+                    hours=hours,
+                    hour=price,
                 )
             )
         if tariff_version.day_price:
-            sentences.append(
-                self.env._(
-                    "Each 24 hours cost at most %(day)s.",
-                    day=money(tariff_version.day_price * time_factor),
-                )
-            )
+            day = money(tariff_version.day_price * time_factor)
+            sentences.append(_("Each 24 hours cost at most %(day)s.", day=day))
         if tariff_version.km_price:
-            sentences.append(
-                self.env._(
-                    "%(km)s km included, then %(price)s per km.",
-                    km=f"{tariff_version.km_included:g}",
-                    price=money(tariff_version.km_price),
-                )
-            )
+            km = "%g" % tariff_version.km_included
+            price = money(tariff_version.km_price)
+            sentences.append(_("%(km)s km included, then %(price)s per km.", km=km, price=price))
         if tariff_version.monthly_fee:
+            fee = money(tariff_version.monthly_fee)
             sentences.append(
-                self.env._(
+                _(
                     "Monthly management fee %(fee)s, charged only in a month with a booking.",
-                    fee=money(tariff_version.monthly_fee),
+                    fee=fee,
                 )
             )
         if subscription:
-            sentences.append(
-                self.env._("Subscription: %(fee)s per month.", fee=money(subscription.monthly_fee))
-            )
+            fee = money(subscription.monthly_fee)
+            sentences.append(_("Subscription: %(fee)s per month.", fee=fee))
         else:
             for plan in tariff.plan_ids.filtered("active"):
-                sentences.append(
-                    self.env._(
-                        "Subscription %(plan)s: %(fee)s per month.",
-                        plan=plan.name,
-                        fee=money(
-                            plan.monthly_fee
-                            if plan.kind == "discount"
-                            else tariff_version.insurance_year_price
-                        ),
+                if plan.kind == "discount":
+                    fee = money(plan.monthly_fee)
+                    sentences.append(
+                        _("Subscription %(plan)s: %(fee)s per month.", plan=plan.name, fee=fee)
                     )
-                )
+                else:
+                    fee = money(tariff_version.insurance_year_price)
+                    sentences.append(
+                        _(
+                            "Yearly insurance %(plan)s: %(fee)s per year, without excess.",
+                            plan=plan.name,
+                            fee=fee,
+                        )
+                    )
         if tariff.price_include_tax:
-            sentences.append(self.env._("Prices include taxes."))
+            sentences.append(_("Prices include taxes."))
         else:
-            sentences.append(self.env._("Taxes are added to the prices."))
+            sentences.append(_("Taxes are added to the prices."))
         return " ".join(sentences)
