@@ -98,9 +98,8 @@ class CarshareGbfsFeed(models.AbstractModel):
         def money(amount):
             return "%.2f %s" % (amount, currency)
 
-        _ = self.env._
         sentences = [
-            _(
+            self.env._(
                 "Booking fee %(fee)s, then %(hour)s per hour.",
                 fee=money(tariff_version.booking_fee),
                 hour=money(tariff_version.hour_price * time_factor),
@@ -113,7 +112,7 @@ class CarshareGbfsFeed(models.AbstractModel):
             hours = "%s-%s" % (hhmm(slot.hour_from), hhmm(slot.hour_to))
             price = money(slot.hour_price * time_factor)
             sentences.append(
-                _(
+                self.env._(
                     "%(slot)s (%(days)s, %(hours)s): %(hour)s per hour.",
                     slot=slot.name,
                     days=days,
@@ -123,40 +122,44 @@ class CarshareGbfsFeed(models.AbstractModel):
             )
         if tariff_version.day_price:
             day = money(tariff_version.day_price * time_factor)
-            sentences.append(_("Each 24 hours cost at most %(day)s.", day=day))
+            sentences.append(self.env._("Each 24 hours cost at most %(day)s.", day=day))
         if tariff_version.km_price:
             km = "%g" % tariff_version.km_included
             price = money(tariff_version.km_price)
-            sentences.append(_("%(km)s km included, then %(price)s per km.", km=km, price=price))
+            sentences.append(
+                self.env._("%(km)s km included, then %(price)s per km.", km=km, price=price)
+            )
         if tariff_version.monthly_fee:
             fee = money(tariff_version.monthly_fee)
             sentences.append(
-                _(
+                self.env._(
                     "Monthly management fee %(fee)s, charged only in a month with a booking.",
                     fee=fee,
                 )
             )
         if subscription:
             fee = money(subscription.monthly_fee)
-            sentences.append(_("Subscription: %(fee)s per month.", fee=fee))
+            sentences.append(self.env._("Subscription: %(fee)s per month.", fee=fee))
         else:
             for plan in tariff.plan_ids.filtered("active"):
                 if plan.kind == "discount":
                     fee = money(plan.monthly_fee)
                     sentences.append(
-                        _("Subscription %(plan)s: %(fee)s per month.", plan=plan.name, fee=fee)
+                        self.env._(
+                            "Subscription %(plan)s: %(fee)s per month.", plan=plan.name, fee=fee
+                        )
                     )
                 else:
                     fee = money(tariff_version.insurance_year_price)
                     sentences.append(
-                        _(
+                        self.env._(
                             "Yearly insurance %(plan)s: %(fee)s per year, without excess.",
                             plan=plan.name,
                             fee=fee,
                         )
                     )
         if tariff.price_include_tax:
-            sentences.append(_("Prices include taxes."))
+            sentences.append(self.env._("Prices include taxes."))
         else:
-            sentences.append(_("Taxes are added to the prices."))
+            sentences.append(self.env._("Taxes are added to the prices."))
         return " ".join(sentences)
