@@ -64,12 +64,16 @@ def free_slots(blocked, start, end, min_length):
     ``min_length`` long."""
     slots, cursor = [], start
     for busy_from, busy_to in blocked:
-        if busy_from > cursor and busy_from - cursor >= min_length:
-            slots.append((cursor, min(busy_from, end)))
-        cursor = max(cursor, busy_to)
-        if cursor >= end:
-            break
-    if cursor < end and end - cursor >= min_length:
+        if busy_from > cursor:
+            if busy_from >= end:
+                break
+            if busy_from - cursor >= min_length:
+                slots.append((cursor, busy_from))
+        if busy_to > cursor:
+            cursor = busy_to
+            if cursor >= end:
+                return slots
+    if end - cursor >= min_length:
         slots.append((cursor, end))
     return slots
 
@@ -567,6 +571,14 @@ class CarshareGbfsFeed(models.AbstractModel):
         availability = self._availability(community, now)
         public_ids = self._public_ids(availability["vehicles"])
         plans = self._pricing_plans(community, version)
+        # Vehicles free at the same times share their slots' objects.
+        texts = {}
+
+        def slot_text(slot):
+            if slot not in texts:
+                texts[slot] = {"from": rfc3339(slot[0]), "until": rfc3339(slot[1])}
+            return texts[slot]
+
         vehicles = []
         for vehicle in availability["vehicles"]:
             entry = {
@@ -574,8 +586,7 @@ class CarshareGbfsFeed(models.AbstractModel):
                 "vehicle_type_id": self._vehicle_type_id(vehicle),
                 "station_id": str(vehicle["carshare_station_id"]),
                 "availabilities": [
-                    {"from": rfc3339(slot_from), "until": rfc3339(slot_to)}
-                    for slot_from, slot_to in availability["slots"][vehicle["id"]]
+                    slot_text(slot) for slot in availability["slots"][vehicle["id"]]
                 ],
             }
             if plans:

@@ -1,12 +1,15 @@
 import json
+import random
+from datetime import datetime, timedelta
 
 from psycopg2 import IntegrityError
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import BaseCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..models.carshare_gbfs_feed import free_slots
 from .common import GbfsCase, GbfsCaseMixin
 
 
@@ -244,3 +247,36 @@ class TestGbfsFeeds(GbfsCase):
         last = self.slots(self.car_2)[-1]
         self.assertLessEqual(last[1], "2030-01-16T08:00:00Z")
         self.assertEqual(self.slots(self.car_2)[0][0], "2030-01-15T08:05:00Z")
+
+
+@tagged("post_install", "-at_install")
+class TestFreeSlots(BaseCase):
+    """free_slots against a minute-by-minute count, on generated busy periods."""
+
+    def test_against_minute_grid(self):
+        rng = random.Random(17)
+        start = datetime(2030, 1, 15, 8, 0)
+        for _case in range(300):
+            busy = []
+            for _ in range(rng.randrange(0, 8)):
+                begin = start + timedelta(minutes=rng.randrange(-120, 600))
+                busy.append((begin, begin + timedelta(minutes=rng.randrange(1, 240))))
+            min_length = timedelta(minutes=rng.choice((1, 30, 90)))
+            end = start + timedelta(minutes=480)
+            taken = {
+                minute
+                for begin, stop in busy
+                for minute in range(480)
+                if begin <= start + timedelta(minutes=minute) < stop
+            }
+            expected, run = [], []
+            for minute in range(481):
+                if minute < 480 and minute not in taken:
+                    run.append(minute)
+                    continue
+                if run and timedelta(minutes=len(run)) >= min_length:
+                    expected.append(
+                        (start + timedelta(minutes=run[0]), start + timedelta(minutes=run[-1] + 1))
+                    )
+                run = []
+            self.assertEqual(free_slots(sorted(busy), start, end, min_length), expected, busy)
