@@ -15,6 +15,7 @@ GBFS_FIELDS = {
     "gbfs_static_ttl",
     "gbfs_availability_days",
     "name",
+    "active",
 }
 
 

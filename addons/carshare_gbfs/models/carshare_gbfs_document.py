@@ -30,23 +30,24 @@ class CarshareGbfsDocument(models.Model):
     _sql_constraints = [("key_uniq", "unique(key)", "One cached copy of each feed file.")]
 
     @api.model
-    def _fresh(self, key):
-        """(etag, last_updated, ttl, expires) of the cached copy of ``key`` if still valid."""
+    def _fresh(self, key, with_body=False):
+        """(etag, last_updated, ttl, expires, body) of the cached copy of ``key`` if still
+        valid, in one query; ``body`` is None unless asked for."""
         self.env.cr.execute(
             SQL(
-                "SELECT etag, last_updated, ttl, checked_at FROM carshare_gbfs_document "
-                "WHERE key = %s",
+                "SELECT etag, last_updated, ttl, checked_at, %s FROM carshare_gbfs_document "
+                "WHERE key = %s AND checked_at + ttl * interval '1 second' > %s",
+                SQL("body") if with_body else SQL("NULL"),
                 key,
+                fields.Datetime.now(),
             )
         )
         row = self.env.cr.fetchone()
         if not row:
             return None
-        etag, last_updated, ttl, checked_at = row
+        etag, last_updated, ttl, checked_at, body = row
         expires = checked_at + timedelta(seconds=ttl)
-        if expires <= fields.Datetime.now():
-            return None
-        return etag, last_updated, ttl, expires
+        return etag, last_updated, ttl, expires, bytes(body) if body is not None else None
 
     @api.model
     def _body(self, key):

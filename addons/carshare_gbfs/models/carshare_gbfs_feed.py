@@ -117,7 +117,7 @@ class CarshareGbfsFeed(models.AbstractModel):
         key = self._key(community, version, feed)
         fresh = documents._fresh(key)
         if fresh:
-            return key, fresh
+            return key, fresh[:4]
         generated = self._generate(community, version, feed)
         return key, documents._store(key, community, version, feed, generated)
 
