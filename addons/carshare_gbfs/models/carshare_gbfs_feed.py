@@ -625,4 +625,33 @@ class CarshareGbfsFeed(models.AbstractModel):
                     "last_updated": rfc3339(window.write_date.replace(microsecond=0)),
                 }
             )
-        return {"alerts": alerts}
+        return {"alerts": self._station_closures(community, vehicles) + alerts}
+
+    def _station_closures(self, community, vehicles):
+        """A station closure for each station whose every vehicle is out of service now."""
+        per_station = {}
+        for vehicle in vehicles:
+            per_station.setdefault(vehicle["carshare_station_id"], []).append(vehicle)
+        alerts = []
+        for station in self.env["carshare.station"].sudo().browse(sorted(per_station)):
+            rows = per_station[station.id]
+            if any(row["carshare_state"] not in ("maintenance", "out_of_service") for row in rows):
+                continue
+            since = max(row["write_date"] for row in rows).replace(microsecond=0)
+            alerts.append(
+                {
+                    "alert_id": f"station-closed-{station.id}",
+                    "type": "station_closure",
+                    "times": [{"start": rfc3339(since)}],
+                    "station_ids": [str(station.id)],
+                    "summary": self._text(
+                        community,
+                        self.env._(
+                            "No vehicle can be rented at %(station)s for now (maintenance).",
+                            station=station.name,
+                        ),
+                    ),
+                    "last_updated": rfc3339(since),
+                }
+            )
+        return alerts

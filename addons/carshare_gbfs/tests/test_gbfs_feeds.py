@@ -126,6 +126,22 @@ class TestGbfsFeeds(GbfsCase):
         # the window (22:00 to 04:00 UTC) ends the first slot at 22:00 instead of 23:00
         self.assertEqual(self.slots(self.car)[0], ("2030-01-15T08:05:00Z", "2030-01-15T22:00:00Z"))
 
+    def test_station_closed_when_every_vehicle_is_out_of_service(self):
+        self.car.carshare_state = "maintenance"
+        documents = self.all_files(self.community)
+        self.assertFalse(
+            [
+                a
+                for a in documents["3.0", "system_alerts"]["data"]["alerts"]
+                if a["type"] == "station_closure"
+            ]
+        )
+        self.car_2.carshare_state = "out_of_service"
+        alerts = self.all_files(self.community)["3.0", "system_alerts"]["data"]["alerts"]
+        closures = [a for a in alerts if a["type"] == "station_closure"]
+        self.assertEqual(len(closures), 1)
+        self.assertEqual(closures[0]["station_ids"], [str(self.station.id)])
+
     def test_in_rental_and_rotating_ids(self):
         booking = self.confirmed_booking(self.at(0, 10), self.at(2))
         before = self.car._gbfs_vehicle_id()
