@@ -15,6 +15,8 @@ CARSHARE_ADDONS = [
     "carshare_iot",
     "carshare_portal",
     "carshare_neighbours",
+    "carshare_gbfs",
+    "carshare_gbfs_billing",
 ]
 
 

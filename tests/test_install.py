@@ -20,6 +20,15 @@ CARSHARE_CLOSURE = {
         "carshare_portal",
     },
     "carshare_neighbours": {"carshare_fleet", "carshare_booking", "carshare_neighbours"},
+    "carshare_gbfs": {"carshare_fleet", "carshare_booking", "carshare_gbfs"},
+    # the bridge brings its two parents
+    "carshare_gbfs_billing": {
+        "carshare_fleet",
+        "carshare_booking",
+        "carshare_billing",
+        "carshare_gbfs",
+        "carshare_gbfs_billing",
+    },
 }
 # two installs at a time: the machines have two cores
 PARALLEL = 2

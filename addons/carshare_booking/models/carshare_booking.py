@@ -1217,6 +1217,53 @@ class CarshareBooking(models.Model):
         )
         return {vehicle: (late, next_free) for vehicle, late, next_free in self.env.cr.fetchall()}
 
+    @api.model
+    def _busy_intervals(self, vehicle_ids, start, end):
+        """{vehicle id: [(from, to), ...]}: when each vehicle is taken between ``start`` and
+        ``end`` (naive UTC), buffer included, in order.
+
+        Meant for many vehicles (a whole community): the bookings of the period come from the
+        range index, then are kept for ``vehicle_ids``. A booking still out after its end blocks
+        its vehicle until now plus its buffer, as in ``_busy_vehicles``.
+        """
+        if not vehicle_ids:
+            return {}
+        self.flush_model(RANGE_FIELDS)
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH taken AS MATERIALIZED (
+                    SELECT vehicle_id, blocked_range, state, date_end, buffer_minutes
+                      FROM carshare_booking
+                     WHERE state IN ('confirmed', 'ongoing')
+                       AND blocked_range && tsrange(%(start)s, %(end)s, '[)')
+                    UNION ALL
+                    SELECT vehicle_id, blocked_range, state, date_end, buffer_minutes
+                      FROM carshare_booking
+                     WHERE state = 'ongoing' AND date_end < %(now)s
+                       AND NOT blocked_range && tsrange(%(start)s, %(end)s, '[)')
+                )
+                SELECT vehicle_id, lower(blocked_range),
+                       CASE WHEN state = 'ongoing' AND date_end < %(now)s
+                            THEN GREATEST(upper(blocked_range),
+                                          %(now)s + buffer_minutes * interval '1 minute')
+                            ELSE upper(blocked_range) END
+                  FROM taken
+                 WHERE vehicle_id = ANY(%(vehicle_ids)s)
+                """,
+                now=fields.Datetime.now(),
+                vehicle_ids=list(vehicle_ids),
+                start=start,
+                end=end,
+            )
+        )
+        intervals = {}
+        for vehicle, busy_from, busy_to in self.env.cr.fetchall():
+            intervals.setdefault(vehicle, []).append((busy_from, busy_to))
+        for periods in intervals.values():
+            periods.sort()
+        return intervals
+
     # -- helpers ---------------------------------------------------------------------------------
 
     def _membership(self):

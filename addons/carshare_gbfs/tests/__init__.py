@@ -1,0 +1,1 @@
+from . import test_gbfs_feeds, test_gbfs_http
