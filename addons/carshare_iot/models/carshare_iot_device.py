@@ -345,7 +345,12 @@ class CarshareIotDevice(models.Model):
             }
         )
         states = dict(self._fields["status"]._description_selection(self.env))
-        return self.env._("Status: %(state)s.", state=states[data["state"]])
+        result = self.env._("Status: %(state)s.", state=states[data["state"]])
+        if data["state"] == "online" and data.get("session_present") is False:
+            # A new broker session holds none of the commands sent before: send them again.
+            self._push_active_grants()
+            result += " " + self.env._("New session: active codes and badges sent again.")
+        return result
 
     def _on_telemetry(self, data, moment):
         if self.telemetry_at and moment < self.telemetry_at:
