@@ -1,3 +1,4 @@
+import json
 import re
 import secrets
 from datetime import timedelta
@@ -9,6 +10,7 @@ from ..iotlib import mosquitto, protocol
 from .fleet_vehicle import WINDOW_STATES, window_domain
 
 BRIDGE_USERNAME = "carshare-bridge"
+BRIDGE_HASHES_PARAM = "carshare_iot.bridge_password_hashes"
 # An immobiliser left disarmed is a stolen car: arming is retried for long.
 ARM_TTL = timedelta(days=7)
 LAST_SEEN_STEP = timedelta(seconds=30)
@@ -294,19 +296,35 @@ class CarshareIotDevice(models.Model):
         }
 
     @api.model
+    def _bridge_password_hashes(self):
+        """{bridge user name: Mosquitto hash}: one user for active and standby bridges, one
+        more for each bridge sharing subscriptions."""
+        params = self.env["ir.config_parameter"].sudo()
+        hashes = json.loads(params.get_param(BRIDGE_HASHES_PARAM) or "{}")
+        legacy = params.get_param("carshare_iot.bridge_password_hash")
+        if legacy:
+            hashes.setdefault(BRIDGE_USERNAME, legacy)
+        return hashes
+
+    @api.model
+    def _set_bridge_password_hash(self, username, hashed):
+        hashes = self._bridge_password_hashes()
+        hashes[username] = hashed
+        self.env["ir.config_parameter"].sudo().set_param(BRIDGE_HASHES_PARAM, json.dumps(hashes))
+
+    @api.model
     def _mosquitto_files(self, bridge_username=BRIDGE_USERNAME):
-        """(password file, ACL file) for Mosquitto, from every device of every company."""
+        """(password file, ACL file) for Mosquitto, from every device of every company and the
+        bridges' users. The broker makes each client id its user name
+        (use_username_as_clientid): a device's password never opens another's session."""
         # The broker serves all companies: a partial file would lock the others' devices out.
         devices = self.sudo().with_context(active_test=True).search([("identifier", "!=", False)])
         entries = {d.identifier: d.mqtt_password_hash for d in devices if d.mqtt_password_hash}
-        bridge_hash = (
-            self.env["ir.config_parameter"].sudo().get_param("carshare_iot.bridge_password_hash")
-        )
-        if bridge_hash:
-            entries[bridge_username] = bridge_hash
+        bridges = self._bridge_password_hashes()
+        entries.update(bridges)
         return (
             mosquitto.password_file(entries),
-            mosquitto.acl_file(bridge_username, devices.mapped("identifier")),
+            mosquitto.acl_file({bridge_username, *bridges}, devices.mapped("identifier")),
         )
 
     # -- navigation ------------------------------------------------------------------------------
