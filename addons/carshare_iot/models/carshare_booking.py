@@ -204,10 +204,11 @@ class CarshareBooking(models.Model):
         if self.state == "ongoing":
             return self.env._("Booking %(booking)s already started.", booking=self.name)
         if odometer is None:
-            # A reading older than the vehicle's last return is stale: its odometer is newer.
-            odometer = self._iot_telematics_reading(
-                self.vehicle_id._carshare_iot_last_return(), moment
-            )
+            # The vehicle's odometer is its last return's; a telematics reading taken before the
+            # pick-up may be newer (then higher) or older than that return (then lower: stale).
+            reading = self._iot_telematics_reading(None, moment)
+            if reading is not None and reading > self.vehicle_id.odometer:
+                odometer = reading
         self.with_context(carshare_event_time=moment).action_start(odometer=odometer, energy=energy)
         return self.env._("Booking %(booking)s started.", booking=self.name)
 

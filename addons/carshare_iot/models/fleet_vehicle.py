@@ -97,15 +97,6 @@ class FleetVehicle(models.Model):
             return self.env["carshare.booking"]
         return booking
 
-    def _carshare_iot_last_return(self):
-        """When the vehicle was last returned: its odometer is known from then on."""
-        booking = self.env["carshare.booking"].search(
-            [("vehicle_id", "=", self.id), ("state", "=", "done")],
-            order="date_return desc",
-            limit=1,
-        )
-        return booking.date_return
-
     def _carshare_iot_record_position(self, trigger, position, moment):
         """Keep a position only at pick-up and return, on the booking (GDPR)."""
         if trigger == "pickup":
