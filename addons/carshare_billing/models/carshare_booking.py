@@ -222,8 +222,9 @@ class CarshareBooking(models.Model):
         )._carshare_confirm_billing()
 
     def _on_distance_validated(self):
-        super()._on_distance_validated()
+        result = super()._on_distance_validated()
         self._carshare_close_billing()
+        return result
 
     def _carshare_confirm_billing(self):
         """Confirm the ended bookings' orders; invoice personal use at once, professional use at

@@ -2,6 +2,7 @@ from . import (
     test_booking_billing,
     test_chorus,
     test_deposit,
+    test_distance_hold,
     test_insurance,
     test_money_path,
     test_month_end,

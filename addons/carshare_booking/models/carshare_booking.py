@@ -145,7 +145,6 @@ class CarshareBooking(models.Model):
     )
     distance_check = fields.Selection(
         [("held", "To Validate"), ("validated", "Validated")],
-        string="Distance Check",
         readonly=True,
         copy=False,
         index="btree_not_null",

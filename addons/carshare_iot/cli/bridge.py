@@ -273,8 +273,8 @@ class Bridge:
                 cursor.execute("SELECT pg_try_advisory_lock(%s)", (self._lock_key(),))
                 if cursor.fetchone()[0]:
                     return connection
-        except psycopg2.Error:
-            pass
+        except psycopg2.Error as error:
+            _logger.warning("bridge lock not taken (%s)", error)
         connection.close()
         return None
 

@@ -6,6 +6,8 @@ from odoo import fields, models
 RETURN_POSITION_DELAY = timedelta(hours=1)
 # The bookings a device event may concern: the others' codes no longer open anything.
 WINDOW_STATES = ("confirmed", "ongoing", "done")
+# Where windows overlap, the booking that had the car at the time comes first.
+HOLDER_ORDER = {"ongoing": 0, "done": 1, "confirmed": 2}
 
 
 def window_domain(moment):
@@ -79,8 +81,8 @@ class FleetVehicle(models.Model):
         """The booking of the vehicle whose access window held ``moment``.
 
         A confirmed booking's window is its access window; an ongoing one's lasts until it is
-        returned, a returned one's until its return. An ongoing booking comes first, then the
-        earliest start.
+        returned, a returned one's until its return. Where windows overlap, the booking that had
+        the car then comes first: an ongoing one, then a returned one, then the earliest start.
         """
         if not self:
             return self.env["carshare.booking"]
@@ -88,7 +90,7 @@ class FleetVehicle(models.Model):
             [("vehicle_id", "=", self.id), *window_domain(moment), ("state", "in", states)],
             order="date_start",
         )
-        return bookings.sorted(lambda b: b.state != "ongoing")[:1]
+        return bookings.sorted(lambda b: HOLDER_ORDER[b.state])[:1]
 
     def _carshare_iot_booking_by_badge(self, badge, moment):
         """The booking of the driver with this RFID badge whose window held ``moment``."""
