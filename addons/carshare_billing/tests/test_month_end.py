@@ -87,13 +87,14 @@ class TestMonthEnd(CarshareBillingCase):
         self.assertEqual(count, 4)
 
     def test_credit_note_corrects_a_wrong_invoice(self):
-        """The odometer was mistyped: 500 km instead of 50 at 0.20 per km = 100.00 instead of
-        10.00. The invoice (3.00 + 1.00 + 4.00 + 100.00 = 108.00) is reversed by a credit note,
-        the odometer corrected, the booking priced again and invoiced right: 18.00."""
+        """The odometer was mistyped: 250 km instead of 50 (still a plausible 125 km/h: not
+        held) at 0.20 per km = 50.00 instead of 10.00. The invoice (3.00 + 1.00 + 4.00 + 50.00 =
+        58.00) is reversed by a credit note, the odometer corrected, the booking priced again and
+        invoiced right: 18.00."""
         self.version.km_price = 0.2
-        booking = self._trip(FRIDAY_9H, 2, km=500)
+        booking = self._trip(FRIDAY_9H, 2, km=250)
         wrong = booking.carshare_invoice_ids
-        self.assertAlmostEqual(wrong.amount_total, 108.0)
+        self.assertAlmostEqual(wrong.amount_total, 58.0)
         reversal = (
             self.env["account.move.reversal"]
             .with_context(active_model="account.move", active_ids=wrong.ids)
@@ -102,7 +103,7 @@ class TestMonthEnd(CarshareBillingCase):
         reversal.refund_moves()
         credit_note = wrong.reversal_move_ids
         credit_note.action_post()
-        self.assertAlmostEqual(credit_note.amount_total, 108.0)
+        self.assertAlmostEqual(credit_note.amount_total, 58.0)
         self.assertEqual(booking.billing_state, "to_invoice")
         booking.odometer_end = booking.odometer_start + 50
         booking.action_reprice_billing()
