@@ -214,8 +214,9 @@ class CarshareBooking(models.Model):
 
     def _iot_return(self, moment, odometer=None, energy=None):
         if self.state == "confirmed":
-            # The pick-up was never heard of: it happened at the booked start at the latest.
-            self._iot_start(min(moment, max(self.date_start, self.access_valid_from)))
+            # The pick-up was never heard of: it happened once the code opened, at the earliest
+            # (the average speed is then checked on the longest trip it can have been).
+            self._iot_start(self.access_valid_from)
         booking = self.with_context(carshare_event_time=moment)
         if odometer is None:
             odometer = self._iot_telematics_reading(self.date_pickup, moment)

@@ -93,6 +93,7 @@ class CarshareIotBrokerWizard(models.TransientModel):
         self.env["carshare.iot.device"]._set_bridge_password_hash(
             self.bridge_username, mosquitto.password_hash(password)
         )
+        self.invalidate_recordset(["has_bridge_password"])
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
