@@ -13,6 +13,8 @@ HOLDER_ORDER = {"ongoing": 0, "done": 1, "confirmed": 2}
 def window_domain(moment):
     """Bookings whose access window held ``moment``: a confirmed booking's window, an ongoing
     booking from its window's opening on, a returned booking until its return."""
+    # Odoo keeps datetimes to the second: an event of the very second of a return is its own.
+    moment = moment.replace(microsecond=0)
     return [
         ("access_valid_from", "<=", moment),
         "|",

@@ -1,5 +1,7 @@
 """Issue 15: device events act only on their own booking, readings only inside it."""
 
+from datetime import timedelta
+
 from odoo.tests import freeze_time, tagged
 
 from .common import IotCase
@@ -64,6 +66,15 @@ class TestMatching(IotCase):
         self.assertEqual(log.booking_id, self.x)
         self.assertEqual((self.x.state, self.y.state), ("ongoing", "confirmed"))
         self.assertEqual(self.x.date_pickup, self.at(3), "dated by the event, not its arrival")
+
+    def test_event_of_the_returns_very_second_is_its_own(self):
+        """Odoo keeps the return to the second, the device's time has milliseconds (found
+        through the real broker): a stale copy of the return still belongs to X."""
+        self.drive_x()
+        with freeze_time(self.at(4, 30)):
+            log = self.returned(ts=self.at(4) + timedelta(milliseconds=734))
+        self.assertEqual(log.booking_id, self.x)
+        self.assertIn("already returned", log.result)
 
     def test_late_key_returned_never_returns_the_next_booking(self):
         self.drive_x()
