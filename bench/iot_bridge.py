@@ -101,6 +101,8 @@ class Bridge:
         parser.read(args.conf)
         parser["options"]["carshare_mqtt_host"] = "127.0.0.1"
         parser["options"]["carshare_mqtt_port"] = str(broker.port)
+        # Two bridges sharing the work: shared subscriptions, each bridge active.
+        parser["options"]["carshare_mqtt_shared_subscriptions"] = "True"
         conf = os.path.join(folder, f"{name}.conf")
         with open(conf, "w") as out:
             parser.write(out)

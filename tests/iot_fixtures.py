@@ -30,7 +30,9 @@ sys.path.insert(0, os.path.join(ROOT, "addons", "carshare_iot"))
 from iotlib import protocol
 from iotlib.simulator import Device
 
-BROKER_PORTS = range(18830, 18840)
+# CARSHARE_TEST_BROKER_PORTS=1916-1919 keeps a developer's runs on ports of their own.
+_FIRST, _LAST = os.environ.get("CARSHARE_TEST_BROKER_PORTS", "18830-18839").split("-")
+BROKER_PORTS = range(int(_FIRST), int(_LAST) + 1)
 ANONYMOUS_BROKER = """\
 persistence true
 persistence_location {dir}/
@@ -115,12 +117,15 @@ class Broker:
 class Bridge:
     """The bridge as production runs it: `odoo carshare-mqtt`, one process."""
 
-    def __init__(self, odoo_conf, db, folder, broker, client_id=None, env=None, options=None):
+    def __init__(
+        self, odoo_conf, db, folder, broker, client_id=None, env=None, options=None, name=None
+    ):
         self.db = db
         self.folder = str(folder)
         self.client_id = client_id or f"test-bridge-{uuid.uuid4().hex[:8]}"
-        self.conf = os.path.join(self.folder, f"{self.client_id}.conf")
-        self.log_path = os.path.join(self.folder, f"{self.client_id}.log")
+        name = name or self.client_id
+        self.conf = os.path.join(self.folder, f"{name}.conf")
+        self.log_path = os.path.join(self.folder, f"{name}.log")
         parser = configparser.ConfigParser(interpolation=None)
         parser.read(odoo_conf)
         parser["options"]["carshare_mqtt_host"] = "127.0.0.1"
@@ -161,13 +166,21 @@ class Bridge:
             return log.read()
 
     def wait_ready(self, timeout=60):
-        def ready():
+        self.wait_log("bridge ready", "connected to MQTT broker", timeout=timeout)
+
+    def wait_log(self, *texts, timeout=60, since=None):
+        """Until the bridge has written these since it started (or since offset ``since``)."""
+
+        def written():
             if self.process.poll() is not None:
                 raise AssertionError(f"bridge exited:\n{self.log()[-3000:]}")
-            text = self.log()[self.log_offset :]
-            return "bridge ready" in text and "connected to MQTT broker" in text
+            text = self.log()[self.log_offset if since is None else since :]
+            return all(expected in text for expected in texts)
 
-        wait_until(ready, timeout, 0.2, "bridge ready")
+        wait_until(written, timeout, 0.2, " and ".join(texts))
+
+    def log_size(self):
+        return os.path.getsize(self.log_path)
 
     def alive(self):
         return self.process is not None and self.process.poll() is None
@@ -464,10 +477,11 @@ def bridges(odoo, odoo_conf, test_db, tmp_path, outbox_restored):
     """Start bridges with ``bridges(broker, ...)``; all are stopped at the end of the test."""
     started = []
 
-    def start(broker, **options):
+    def start(broker, wait=True, **options):
+        options.setdefault("name", f"bridge-{len(started)}")
         bridge = Bridge(odoo_conf, test_db, tmp_path, broker, **options)
         started.append(bridge)
-        return bridge.start()
+        return bridge.start(wait)
 
     yield start
     for bridge in started:

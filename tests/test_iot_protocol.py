@@ -63,6 +63,27 @@ def test_documented_examples_are_valid():
         assert protocol.verify(message, "example-secret"), f"{channel} example badly signed"
 
 
+VECTOR = re.compile(
+    r"^Test vector \(([a-z ]+)\):\n\n```json\n(.*?)\n```\n\nCanonical form:\n\n```text\n(.*?)\n```"
+    r"\n\nSignature with `example-secret`: `([0-9a-f]{64})`",
+    re.M | re.S,
+)
+
+
+def test_documented_test_vectors():
+    """The document's RFC 8785 vectors: a device following them byte for byte is accepted."""
+    with open(DOC, encoding="utf-8") as doc:
+        vectors = VECTOR.findall(doc.read())
+    assert {name for name, *_rest in vectors} >= {"numbers", "key order", "text"}
+    for name, sent, canonical_text, signature in vectors:
+        message = protocol.decode(sent.encode())
+        protocol.validate_device_message(message, protocol.channel_of(message["type"]))
+        assert protocol.canonical(message) == canonical_text.encode(), name
+        assert message["sig"] == signature, name
+        assert protocol.signature(message, "example-secret") == signature, name
+        assert protocol.verify(message, "example-secret"), name
+
+
 def test_simulated_device_refuses_unsigned_forged_and_expired_commands():
     """The simulator checks commands as a device must (it never connects here)."""
     box = Device("MKEY-61-ALE", "example-secret", "keybox", slots=["ALE-1"])

@@ -236,8 +236,13 @@ class CarshareBooking(models.Model):
         )
         bookings._carshare_price_orders()
         bookings.filtered(
-            lambda b: not b.community_id.billing_requires_validation
+            lambda b: not b.community_id.billing_requires_validation and b.distance_check != "held"
         )._carshare_confirm_billing()
+
+    def _on_distance_validated(self):
+        result = super()._on_distance_validated()
+        self._carshare_close_billing()
+        return result
 
     def _carshare_confirm_billing(self):
         """Confirm the ended bookings' orders; invoice personal use at once, professional use at
@@ -263,6 +268,13 @@ class CarshareBooking(models.Model):
                 raise UserError(
                     self.env._(
                         "The billing of booking %(booking)s is not waiting for a validation.",
+                        booking=booking.name,
+                    )
+                )
+            if booking.distance_check == "held":
+                raise UserError(
+                    self.env._(
+                        "Validate the distance of booking %(booking)s first.",
                         booking=booking.name,
                     )
                 )

@@ -4,6 +4,7 @@ from . import (
     test_card_demo,
     test_chorus,
     test_deposit,
+    test_distance_hold,
     test_insurance,
     test_money_path,
     test_month_end,

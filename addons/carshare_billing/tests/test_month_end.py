@@ -101,16 +101,17 @@ class TestMonthEnd(CarshareBillingCase):
         return credit_note
 
     def test_credit_note_corrects_a_wrong_invoice(self):
-        """The odometer was mistyped: 500 km instead of 50 at 0.20 per km = 100.00 instead of
-        10.00. The invoice (3.00 + 1.00 + 4.00 + 100.00 = 108.00) is reversed by a credit note:
+        """The odometer was mistyped: 250 km instead of 50 (a plausible 125 km/h: not
+        held) at 0.20 per km = 50.00 instead of 10.00. The invoice (3.00 + 1.00 + 4.00 + 50.00 =
+        58.00) is reversed by a credit note:
         the booking owes nothing, the month-end bills nothing. The odometer corrected, a
         manager bills it again: 3.00 + 1.00 + 4.00 + 10.00 = 18.00, at once (personal use)."""
         self.version.km_price = 0.2
-        booking = self._trip(FRIDAY_9H, 2, km=500)
+        booking = self._trip(FRIDAY_9H, 2, km=250)
         wrong = booking.carshare_invoice_ids
-        self.assertAlmostEqual(wrong.amount_total, 108.0)
+        self.assertAlmostEqual(wrong.amount_total, 58.0)
         credit_note = self._credit(wrong)
-        self.assertAlmostEqual(credit_note.amount_total, 108.0)
+        self.assertAlmostEqual(credit_note.amount_total, 58.0)
         self.assertEqual(booking.billing_state, "credited")
         self.assertFalse(self._month_end())
         booking.odometer_end = booking.odometer_start + 50

@@ -1,5 +1,6 @@
 import secrets
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 import psycopg2
@@ -32,6 +33,8 @@ ACTION_FIELDS = [
     "late_minutes",
     "transfer_reason",
     "transferred_from_vehicle_id",
+    "distance_check",
+    "distance_check_reason",
 ]
 AVAILABILITY_VEHICLE_FIELDS = [
     "id",
@@ -41,6 +44,23 @@ AVAILABILITY_VEHICLE_FIELDS = [
     "carshare_category",
     "carshare_range_km",
 ]
+
+
+
+# The device event a pick-up or return comes from: its own time (a box buffers its events while
+# offline) and why its distance is in doubt. A context variable, not a context key, since the
+# client sends the context of its calls (docs/security.md).
+_DEVICE_EVENT = ContextVar("carshare_device_event", default={})
+
+
+@contextmanager
+def device_event(moment, doubt=None):
+    """Start or return bookings in this block as told by a device's event of ``moment``."""
+    token = _DEVICE_EVENT.set({"moment": moment, "doubt": doubt})
+    try:
+        yield
+    finally:
+        _DEVICE_EVENT.reset(token)
 
 
 class CarshareBooking(models.Model):
@@ -162,6 +182,17 @@ class CarshareBooking(models.Model):
     distance_km = fields.Float(
         string="Distance (km)", compute="_compute_distance_km", store=True, aggregator="sum"
     )
+    distance_check = fields.Selection(
+        [("held", "To Validate"), ("validated", "Validated")],
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        tracking=True,
+        help="To validate: the distance read at return is impossible (odometer backwards, "
+        "average speed above the community's bound, no reading): it is not invoiced until a "
+        "manager corrects the odometer if need be and validates it.",
+    )
+    distance_check_reason = fields.Text(readonly=True, copy=False)
     energy_start = fields.Float(string="Energy at Pick-Up (%)", copy=False)
     energy_end = fields.Float(string="Energy at Return (%)", copy=False)
     energy_used = fields.Float(
@@ -675,7 +706,7 @@ class CarshareBooking(models.Model):
                     "Only a confirmed booking can be picked up (%(booking)s).", booking=self.name
                 )
             )
-        now = fields.Datetime.now()
+        now = self._event_time()
         if now < self.access_valid_from:
             raise UserError(
                 self.env._(
@@ -713,29 +744,104 @@ class CarshareBooking(models.Model):
         odometer = vehicle.odometer if odometer is None else odometer
         energy = vehicle.carshare_battery_level if energy is None else energy
         self.env["carshare.inspection"]._check_reading_bounds(odometer, energy)
-        if odometer < self.odometer_start:
-            raise ValidationError(
-                self.env._(
-                    "The odometer at return (%(end)s) cannot be lower than at pick-up (%(start)s).",
-                    end=odometer,
-                    start=self.odometer_start,
-                )
-            )
-        now = fields.Datetime.now()
+        now = max(self._event_time(), self.date_pickup or self.date_start)
         action_write(
             self,
             {
                 "state": "done",
                 "date_return": now,
-                "odometer_end": odometer,
+                # A reading behind the pick-up is kept in the reason, never on the vehicle.
+                "odometer_end": max(odometer, self.odometer_start),
                 "energy_end": energy,
                 "late_minutes": self._late_minutes_at(now),
             },
         )
+        doubt = self._distance_doubt(odometer)
+        if doubt:
+            self._hold_distance(doubt)
         self._record_checkin()
         if vehicle.carshare_state == "in_use":
             vehicle.carshare_state = "available"
         return True
+
+    def _event_time(self):
+        """When the pick-up or return happened: now, or the time of the device event that tells
+        it (``device_event``, a buffered event arriving late)."""
+        now = fields.Datetime.now()
+        moment = _DEVICE_EVENT.get().get("moment")
+        return min(moment, now) if moment else now
+
+    def _distance_doubt(self, odometer):
+        """Why the trip's distance cannot be invoiced as read, or False.
+
+        Before the return only a reading behind the pick-up is known; once returned, the
+        average speed between pick-up and return is checked against the community's bound.
+        """
+        if _DEVICE_EVENT.get().get("doubt"):
+            return _DEVICE_EVENT.get()["doubt"]
+        if odometer < self.odometer_start:
+            return self.env._(
+                "The odometer read at return (%(end)s km) is lower than at pick-up (%(start)s "
+                "km).",
+                end=f"{odometer:g}",
+                start=f"{self.odometer_start:g}",
+            )
+        if self.state != "done":
+            return False
+        hours = (self.date_return - (self.date_pickup or self.date_start)).total_seconds() / 3600
+        bound = self.community_id.max_average_speed_kmh
+        if self.distance_km > bound * hours:
+            return self.env._(
+                "%(km)s km in %(duration)s is faster than %(bound)s km/h on average.",
+                km=f"{self.distance_km:g}",
+                duration=format_duration(max(hours, 0)),
+                bound=f"{bound:g}",
+            )
+        return False
+
+    def _hold_distance(self, reason):
+        """Keep an impossible distance away from the invoice until a manager validates it."""
+        action_write(self, {"distance_check": "held", "distance_check_reason": reason})
+        self.message_post(body=reason)
+        self.activity_schedule(
+            "carshare_booking.mail_activity_type_distance_check",
+            user_id=(self.community_id.user_id or self.user_id).id,
+            note=self.env._(
+                "%(reason)s Correct the odometer at return if need be, then validate the "
+                "distance: the booking is invoiced then.",
+                reason=reason,
+            ),
+        )
+
+    def action_validate_distance(self):
+        """Managers: accept the (corrected) distance of returned bookings held for a check."""
+        check_groups(
+            self.env,
+            MANAGER_GROUP,
+            message=self.env._("Only carsharing managers validate a held distance."),
+        )
+        for booking in self:
+            if booking.distance_check != "held":
+                raise UserError(
+                    self.env._(
+                        "The distance of booking %(booking)s is not waiting for a validation.",
+                        booking=booking.name,
+                    )
+                )
+            if booking.odometer_end < booking.odometer_start:
+                raise ValidationError(
+                    self.env._(
+                        "The odometer at return of booking %(booking)s is lower than at pick-up.",
+                        booking=booking.name,
+                    )
+                )
+        action_write(self, {"distance_check": "validated"})
+        self.activity_feedback(["carshare_booking.mail_activity_type_distance_check"])
+        self._on_distance_validated()
+        return True
+
+    def _on_distance_validated(self):
+        """Hook: the held distance of these returned bookings is now accepted (billing)."""
 
     def _late_minutes_at(self, moment):
         late = moment - self.date_end

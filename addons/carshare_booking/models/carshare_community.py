@@ -49,6 +49,14 @@ class CarshareCommunity(models.Model):
         help="Estimates the distance of a booking from its duration; a vehicle whose remaining "
         "range is shorter is swapped before the start.",
     )
+    max_average_speed_kmh = fields.Float(
+        string="Plausible Average Speed (km/h)",
+        default=150.0,
+        tracking=True,
+        help="A trip whose distance means a higher average speed between pick-up and return, "
+        "or whose odometer went backwards, is not invoiced: a manager validates its distance "
+        "first.",
+    )
     notify_by_sms = fields.Boolean(
         string="Text Drivers",
         help="Also send the access code and transfers by SMS (needs the SMS module).",
@@ -71,6 +79,18 @@ class CarshareCommunity(models.Model):
                 raise ValidationError(
                     self.env._(
                         "Access codes of community %(community)s have 6 to 8 digits.",
+                        community=community.name,
+                    )
+                )
+
+    @api.constrains("max_average_speed_kmh")
+    def _check_max_average_speed(self):
+        for community in self:
+            if not 0 < community.max_average_speed_kmh <= 1000:
+                raise ValidationError(
+                    self.env._(
+                        "The plausible average speed of community %(community)s is between 0 "
+                        "and 1,000 km/h.",
                         community=community.name,
                     )
                 )

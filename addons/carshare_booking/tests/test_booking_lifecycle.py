@@ -1,4 +1,4 @@
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
 from .common import BookingCase
@@ -65,18 +65,6 @@ class TestBookingLifecycle(BookingCase):
         with freeze_time(self.at(5, 3)):
             booking.action_return(odometer=1100)
         self.assertEqual(booking.late_minutes, 63)
-
-    def test_odometer_cannot_go_backwards(self):
-        booking = self.confirmed_booking()
-        with freeze_time(self.at(2)):
-            booking.action_start()
-        with (
-            freeze_time(self.at(4)),
-            self.assertRaisesRegex(ValidationError, "cannot be lower than at pick-up"),
-        ):
-            booking.action_return(odometer=990)
-        self.assertEqual(booking.state, "ongoing")
-        self.assertFalse(booking.inspection_ids)
 
     def test_return_completes_drivers_report(self):
         booking = self.confirmed_booking()

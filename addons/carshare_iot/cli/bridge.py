@@ -1,10 +1,18 @@
 """The MQTT bridge: device messages into Odoo, the command outbox out to the devices.
 
 Each device message is processed in a transaction of its own and acknowledged to the broker only
-once committed (or refused), so a crash or a lost database loses none. Several bridges share the
-work: device topics through MQTT 5 shared subscriptions, the outbox through row locks.
+once committed (or refused), so a crash or a lost database loses none.
+
+By default one bridge is active: it holds a PostgreSQL advisory lock and only then connects to
+the broker, with a persistent session and plain subscriptions, which the broker keeps across its
+restarts; the other bridges wait on the lock and take over the same session (the same MQTT user
+name and client id) within seconds. With ``carshare_mqtt_shared_subscriptions`` every bridge is
+active under its own user name and they share the device topics through MQTT 5 shared
+subscriptions (only for brokers that keep shared subscriptions across restarts); the outbox is
+shared through row locks in both modes.
 """
 
+import hashlib
 import logging
 import os
 import queue
@@ -43,6 +51,9 @@ DATABASE_RETRY_MAX_SECONDS = 30
 # Shared subscriptions are lost with a broker restart: take them again quickly.
 RECONNECT_MAX_SECONDS = 2
 OUTBOX_WAKE = object()
+STANDBY_POLL_SECONDS = 1.0
+LOCK_CHECK_SECONDS = 1.0
+DEFAULT_USERNAME = "carshare-bridge"
 
 
 class Settings:
@@ -52,15 +63,18 @@ class Settings:
         self.host = config.get("carshare_mqtt_host") or "127.0.0.1"
         self.port = int(config.get("carshare_mqtt_port") or 1883)
         self.tls = self._flag("carshare_mqtt_tls", False)
-        self.shared = self._flag("carshare_mqtt_shared_subscriptions", True)
+        self.shared = self._flag("carshare_mqtt_shared_subscriptions", False)
         self.ca_file = config.get("carshare_mqtt_ca_file") or None
         self.username = os.environ.get("CARSHARE_MQTT_USERNAME") or None
         self.password = os.environ.get("CARSHARE_MQTT_PASSWORD") or None
-        # Stable across restarts, so that the broker keeps what arrives while it is down.
+        # Stable across restarts, so that the broker keeps what arrives while it is down. The
+        # broker makes it the user name (use_username_as_clientid): active and standby bridges
+        # share one, each bridge sharing subscriptions has its own.
+        default = DEFAULT_USERNAME
+        if self.shared:
+            default = f"{DEFAULT_USERNAME}-{socket.gethostname()}"
         self.client_id = (
-            client_id
-            or config.get("carshare_mqtt_client_id")
-            or f"carshare-bridge-{socket.gethostname()}"
+            client_id or config.get("carshare_mqtt_client_id") or self.username or default
         )
 
     @staticmethod
@@ -77,7 +91,7 @@ class Bridge:
         self.settings = settings
         self.inbox = queue.Queue()
         self.stopping = threading.Event()
-        self.client = self._make_client()
+        self.client = None
 
     # -- MQTT ------------------------------------------------------------------------------------
 
@@ -215,7 +229,7 @@ class Bridge:
             _logger.exception("MQTT message on %r could not be processed", topic[:120])
 
     def _send_commands(self):
-        if not self.client.is_connected():
+        if not (self.client and self.client.is_connected()):
             return
         try:
             while (
@@ -237,15 +251,86 @@ class Bridge:
         except Exception:
             _logger.exception("registry check failed")
 
+    # -- active or standby ------------------------------------------------------------------------
+
+    def _lock_key(self):
+        """The advisory lock of the bridges sharing this client id: only one of them may be
+        connected (the broker would throw the others out) and it owns the session."""
+        digest = hashlib.sha256(f"carshare-mqtt:{self.settings.client_id}".encode()).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
+
+    def _try_lock(self):
+        """A connection holding the active bridge's advisory lock, or None (another holds it)."""
+        try:
+            _dbname, dsn = odoo.sql_db.connection_info_for(self.dbname)
+            connection = psycopg2.connect(**dsn)
+        except psycopg2.Error as error:
+            _logger.warning("database %s unavailable for the bridge lock (%s)", self.dbname, error)
+            return None
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", (self._lock_key(),))
+                if cursor.fetchone()[0]:
+                    return connection
+        except psycopg2.Error as error:
+            _logger.warning("bridge lock not taken (%s)", error)
+        connection.close()
+        return None
+
+    @staticmethod
+    def _holds_lock(connection):
+        """False once the lock's connection is lost: the database has released the lock."""
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            return True
+        except psycopg2.Error:
+            return False
+
+    def _wait_until_active(self):
+        """Standby until this bridge holds the lock; returns its connection (None: stopping)."""
+        announced = False
+        while not self.stopping.is_set():
+            connection = self._try_lock()
+            if connection:
+                _logger.info("carshare MQTT bridge active (client id %s)", self.settings.client_id)
+                return connection
+            if not announced:
+                _logger.info("carshare MQTT bridge on standby: another bridge is active")
+                announced = True
+            self.stopping.wait(STANDBY_POLL_SECONDS)
+        return None
+
     def run(self):
         threading.current_thread().dbname = self.dbname
         _logger.info("carshare MQTT bridge starting on database %s", self.dbname)
+        threading.Thread(target=self._listen, name="carshare-outbox-listen", daemon=True).start()
+        # Load the registry first: a standby taking over is ready at once.
+        self._check_signaling()
+        if self.settings.shared:
+            self._serve(None)
+        while not self.stopping.is_set():
+            lock = self._wait_until_active()
+            if lock is None:
+                break
+            with closing(lock):
+                self._serve(lock)
+        _logger.info("carshare MQTT bridge stopped")
+
+    def _serve(self, lock):
+        """Connect to the broker and work until stopped or, holding ``lock``, until it is lost."""
+        self.client = self._make_client()
         self._connect()
         self._check_signaling()
         _logger.info("carshare MQTT bridge ready (client id %s)", self.settings.client_id)
-        threading.Thread(target=self._listen, name="carshare-outbox-listen", daemon=True).start()
-        next_poll = 0.0
+        next_poll = next_lock_check = 0.0
         while not self.stopping.is_set():
+            if lock is not None and time.monotonic() >= next_lock_check:
+                next_lock_check = time.monotonic() + LOCK_CHECK_SECONDS
+                if not self._holds_lock(lock):
+                    _logger.warning("lost the bridge lock with the database: standing by")
+                    break
             try:
                 item = self.inbox.get(timeout=OUTBOX_POLL_SECONDS)
             except queue.Empty:
@@ -260,7 +345,15 @@ class Bridge:
                 self._send_commands()
         self.client.disconnect()
         self.client.loop_stop()
-        _logger.info("carshare MQTT bridge stopped")
+        self._drop_inbox()
+
+    def _drop_inbox(self):
+        """Messages received but not handled: unacknowledged, the broker delivers them again."""
+        while True:
+            try:
+                self.inbox.get_nowait()
+            except queue.Empty:
+                return
 
     def stop(self, *_args):
         self.stopping.set()

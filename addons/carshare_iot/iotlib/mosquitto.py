@@ -31,10 +31,10 @@ def password_file(entries):
     return "".join(f"{user}:{hashed}\n" for user, hashed in sorted(entries.items()))
 
 
-def acl_file(bridge_username, identifiers):
-    """The bridge reads and writes every device topic; each device only its own."""
+def acl_file(bridge_usernames, identifiers):
+    """The bridges read and write every device topic; each device only its own."""
     root = protocol.TOPIC_ROOT
-    blocks = [f"user {bridge_username}\ntopic readwrite {root}/#\n"]
+    blocks = [f"user {name}\ntopic readwrite {root}/#\n" for name in sorted(bridge_usernames)]
     for identifier in sorted(identifiers):
         lines = [f"user {identifier}", f"topic read {protocol.topic(identifier, 'cmd')}"]
         lines += [

@@ -8,6 +8,8 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import rfc8785
+
 VERSION = 1
 TOPIC_ROOT = f"carshare/v{VERSION}"
 DEVICE_CHANNELS = ("ack", "event", "telemetry", "status")
@@ -100,10 +102,14 @@ def new_id():
 
 
 def canonical(message):
-    """The signed bytes: the message without ``sig``, keys sorted, no spaces, UTF-8."""
+    """The signed bytes: the message without ``sig`` in the JSON Canonicalization Scheme
+    (RFC 8785: keys sorted by UTF-16 code units, no spaces, numbers as ECMAScript writes them,
+    so 18400.0 is 18400, strings with the minimal escapes, UTF-8)."""
     unsigned = {key: value for key, value in message.items() if key != "sig"}
-    text = json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode()
+    try:
+        return rfc8785.dumps(unsigned)
+    except rfc8785.CanonicalizationError as error:
+        raise ProtocolError("not_canonicalizable", type(error).__name__) from None
 
 
 def signature(message, secret):
@@ -116,7 +122,13 @@ def sign(message, secret):
 
 def verify(message, secret):
     sig = message.get("sig")
-    return isinstance(sig, str) and hmac.compare_digest(sig, signature(message, secret))
+    if not isinstance(sig, str):
+        return False
+    try:
+        expected = signature(message, secret)
+    except ProtocolError:
+        return False
+    return hmac.compare_digest(sig, expected)
 
 
 def encode(message):
@@ -319,6 +331,7 @@ DEVICE_DATA = {
             {
                 "state": (Str(enum=("online", "offline")), True),
                 "firmware": (Str(r"[A-Za-z0-9._+-]{1,40}", 40), False),
+                "session_present": (Bool(), False),
             }
         )
     },

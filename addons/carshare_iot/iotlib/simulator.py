@@ -120,12 +120,14 @@ class Device:
         self.client.loop_stop()
         self.connected.clear()
 
-    def _on_connect(self, client, _userdata, _flags, reason_code, _properties):
+    def _on_connect(self, client, _userdata, flags, reason_code, _properties):
         if reason_code.is_failure:
             _logger.warning("%s: connection refused (%s)", self.identifier, reason_code)
             return
         client.subscribe(protocol.topic(self.identifier, "cmd"), qos=1)
-        self.publish_message(self._status("online"), retain=True)
+        online = self._status("online")
+        online["data"]["session_present"] = bool(flags.session_present)
+        self.publish_message(online, retain=True)
         pending, self.outbox = self.outbox, []
         for message, retain in pending:
             self.publish_message(message, retain=retain)

@@ -3,6 +3,7 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.carshare_booking.models.carshare_booking import device_event
 from odoo.addons.carshare_fleet.access import check_view
 
 from ..iotlib import protocol
@@ -194,26 +195,43 @@ class CarshareBooking(models.Model):
 
     # -- driven by the devices -------------------------------------------------------------------
 
-    def _iot_readings(self, odometer, energy):
-        """The device's readings, else the telematics box's last odometer."""
-        if odometer is None:
-            telematics = self._iot_devices().filtered(
-                lambda d: d.kind == "telematics" and d.telemetry_at and d.odometer
-            )
-            odometer = max(telematics.mapped("odometer"), default=None)
-        return {"odometer": odometer, "energy": energy}
+    def _iot_telematics_reading(self, since, until):
+        """The newest odometer of the vehicle's telematics boxes read between these times."""
+        readings = [
+            (device.telemetry_at, device.odometer)
+            for device in self._iot_devices()
+            if device.kind == "telematics"
+            and device.telemetry_at
+            and (not since or device.telemetry_at >= since)
+            and device.telemetry_at <= until
+        ]
+        return max(readings, default=(None, None))[1]
 
-    def _iot_start(self, odometer=None, energy=None):
+    def _iot_start(self, moment, odometer=None, energy=None):
         if self.state == "ongoing":
             return self.env._("Booking %(booking)s already started.", booking=self.name)
-        self.action_start(**self._iot_readings(odometer, energy))
+        if odometer is None:
+            # The vehicle's odometer is its last return's; a telematics reading taken before the
+            # pick-up may be newer (then higher) or older than that return (then lower: stale).
+            reading = self._iot_telematics_reading(None, moment)
+            if reading is not None and reading > self.vehicle_id.odometer:
+                odometer = reading
+        with device_event(moment):
+            self.action_start(odometer=odometer, energy=energy)
         return self.env._("Booking %(booking)s started.", booking=self.name)
 
-    def _iot_return(self, odometer=None, energy=None):
+    def _iot_return(self, moment, odometer=None, energy=None):
         if self.state == "confirmed":
-            # The pick-up was never heard of: the last known readings start the trip.
-            self.action_start()
-        self.action_return(**self._iot_readings(odometer, energy))
+            # The pick-up was never heard of: it happened once the code opened, at the earliest
+            # (the average speed is then checked on the longest trip it can have been).
+            self._iot_start(self.access_valid_from)
+        doubt = None
+        if odometer is None:
+            odometer = self._iot_telematics_reading(self.date_pickup, moment)
+            if odometer is None and self._iot_devices().filtered(lambda d: d.kind == "telematics"):
+                doubt = self.env._("The telematics box sent no odometer reading during the trip.")
+        with device_event(moment, doubt):
+            self.action_return(odometer=odometer, energy=energy)
         return self.env._("Booking %(booking)s returned.", booking=self.name)
 
     def action_view_iot_commands(self):

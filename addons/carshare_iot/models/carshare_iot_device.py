@@ -1,3 +1,4 @@
+import json
 import re
 import secrets
 from datetime import timedelta
@@ -8,8 +9,10 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.addons.carshare_fleet.access import MANAGER_GROUP, check_groups, check_view
 
 from ..iotlib import mosquitto, protocol
+from .fleet_vehicle import WINDOW_STATES, window_domain
 
 BRIDGE_USERNAME = "carshare-bridge"
+BRIDGE_HASHES_PARAM = "carshare_iot.bridge_password_hashes"
 # An immobiliser left disarmed is a stolen car: arming is retried for long.
 ARM_TTL = timedelta(days=7)
 LAST_SEEN_STEP = timedelta(seconds=30)
@@ -297,19 +300,35 @@ class CarshareIotDevice(models.Model):
         }
 
     @api.model
+    def _bridge_password_hashes(self):
+        """{bridge user name: Mosquitto hash}: one user for active and standby bridges, one
+        more for each bridge sharing subscriptions."""
+        params = self.env["ir.config_parameter"].sudo()
+        hashes = json.loads(params.get_param(BRIDGE_HASHES_PARAM) or "{}")
+        legacy = params.get_param("carshare_iot.bridge_password_hash")
+        if legacy:
+            hashes.setdefault(BRIDGE_USERNAME, legacy)
+        return hashes
+
+    @api.model
+    def _set_bridge_password_hash(self, username, hashed):
+        hashes = self._bridge_password_hashes()
+        hashes[username] = hashed
+        self.env["ir.config_parameter"].sudo().set_param(BRIDGE_HASHES_PARAM, json.dumps(hashes))
+
+    @api.model
     def _mosquitto_files(self, bridge_username=BRIDGE_USERNAME):
-        """(password file, ACL file) for Mosquitto, from every device of every company."""
+        """(password file, ACL file) for Mosquitto, from every device of every company and the
+        bridges' users. The broker makes each client id its user name
+        (use_username_as_clientid): a device's password never opens another's session."""
         # The broker serves all companies: a partial file would lock the others' devices out.
         devices = self.sudo().with_context(active_test=True).search([("identifier", "!=", False)])
         entries = {d.identifier: d.mqtt_password_hash for d in devices if d.mqtt_password_hash}
-        bridge_hash = (
-            self.env["ir.config_parameter"].sudo().get_param("carshare_iot.bridge_password_hash")
-        )
-        if bridge_hash:
-            entries[bridge_username] = bridge_hash
+        bridges = self._bridge_password_hashes()
+        entries.update(bridges)
         return (
             mosquitto.password_file(entries),
-            mosquitto.acl_file(bridge_username, devices.mapped("identifier")),
+            mosquitto.acl_file({bridge_username, *bridges}, devices.mapped("identifier")),
         )
 
     # -- navigation ------------------------------------------------------------------------------
@@ -350,7 +369,12 @@ class CarshareIotDevice(models.Model):
             }
         )
         states = dict(self._fields["status"]._description_selection(self.env))
-        return self.env._("Status: %(state)s.", state=states[data["state"]])
+        result = self.env._("Status: %(state)s.", state=states[data["state"]])
+        if data["state"] == "online" and data.get("session_present") is False:
+            # A new broker session holds none of the commands sent before: send them again.
+            self._push_active_grants()
+            result += " " + self.env._("New session: active codes and badges sent again.")
+        return result
 
     def _on_telemetry(self, data, moment):
         if self.telemetry_at and moment < self.telemetry_at:
@@ -386,11 +410,31 @@ class CarshareIotDevice(models.Model):
         )
 
     def _booking_by_code(self, code, moment):
-        station = self.station_id or self.vehicle_id.carshare_station_id
-        booking = self.env["carshare.booking"]._find_by_access_code(station, code, moment)
-        if self.vehicle_id and booking.vehicle_id != self.vehicle_id:
-            return self.env["carshare.booking"]
-        return booking
+        """The booking of this code whose window held ``moment`` (key boxes: at the station,
+        vehicle devices: of the vehicle). Codes are unique among the station's bookings whose
+        windows overlap, so the code and the time name one booking."""
+        place = (
+            ("station_id", "=", self.station_id.id)
+            if self.kind == "keybox"
+            else ("vehicle_id", "=", self.vehicle_id.id)
+        )
+        return self.env["carshare.booking"].search(
+            [
+                place,
+                ("access_code", "=", code),
+                ("state", "in", WINDOW_STATES),
+                *window_domain(moment),
+            ],
+            order="date_start",
+            limit=1,
+        )
+
+    def _late_event(self, booking):
+        """An event of a returned booking's trip read after the return changes nothing."""
+        return self.env._(
+            "Booking %(booking)s already returned: late event, nothing changed.",
+            booking=booking.name,
+        ), booking
 
     def _on_code_typed(self, data, moment):
         booking = self._booking_by_code(data["code"], moment)
@@ -400,21 +444,19 @@ class CarshareIotDevice(models.Model):
 
     def _on_key_taken(self, data, moment):
         vehicle = self._vehicle_in_slot(data["slot"])
-        booking = self._booking_by_code(data["code"], moment) if data.get("code") else None
-        booking = booking or vehicle._carshare_iot_booking_at(moment, ("confirmed", "ongoing"))
+        if data.get("code"):
+            booking = self._booking_by_code(data["code"], moment)
+        else:
+            booking = vehicle._carshare_iot_booking_at(moment)
         if not booking:
-            returned = vehicle._carshare_iot_returned_since(moment)
-            if returned:
-                return self.env._(
-                    "Booking %(booking)s already returned: late pick-up event.",
-                    booking=returned.name,
-                ), returned
             self._raise_alarm(
                 self.env._(
                     "The key of slot %(slot)s was taken without a booking.", slot=data["slot"]
                 )
             )
             return self.env._("Key taken without a booking."), booking
+        if booking.state == "done":
+            return self._late_event(booking)
         if booking.vehicle_id != vehicle:
             booking.message_post(
                 body=self.env._(
@@ -423,16 +465,22 @@ class CarshareIotDevice(models.Model):
                     vehicle=booking.vehicle_id.display_name,
                 )
             )
-        return booking._iot_start(), booking
+        return booking._iot_start(moment), booking
 
     def _on_key_returned(self, data, moment):
         vehicle = self._vehicle_in_slot(data["slot"])
-        booking = vehicle._carshare_iot_booking_at(moment, ("ongoing",))
-        # A return read before its pick-up (reordered, or taken while the box was offline).
-        booking = booking or vehicle._carshare_iot_booking_at(moment, ("confirmed",))
+        if data.get("code"):
+            booking = self._booking_by_code(data["code"], moment)
+            booking = booking if booking.vehicle_id == vehicle else self.env["carshare.booking"]
+        else:
+            booking = vehicle._carshare_iot_booking_at(moment)
         if not booking:
             return self.env._("Key back in slot %(slot)s, no booking.", slot=data["slot"]), booking
-        return booking._iot_return(data.get("odometer"), data.get("energy")), booking
+        if booking.state == "done":
+            return self._late_event(booking)
+        # A confirmed booking: a return read before its pick-up (reordered, or taken while the
+        # box was offline) starts then returns it.
+        return booking._iot_return(moment, data.get("odometer"), data.get("energy")), booking
 
     def _on_ignition_on(self, data, moment):
         vehicle = self.vehicle_id
@@ -442,18 +490,17 @@ class CarshareIotDevice(models.Model):
         elif data.get("badge"):
             booking = vehicle._carshare_iot_booking_by_badge(data["badge"], moment)
         self._record_odometer(data, moment)
+        if booking.state == "done":
+            return self._late_event(booking)
         if booking:
-            return booking._iot_start(data.get("odometer"), data.get("energy")), booking
-        ongoing = vehicle._carshare_iot_booking_at(moment, ("ongoing",))
-        if ongoing:
-            return self.env._("Ignition during booking %(booking)s.", booking=ongoing.name), ongoing
-        returned = vehicle._carshare_iot_returned_since(moment)
-        if returned:
-            return self.env._(
-                "Ignition during booking %(booking)s, read late.", booking=returned.name
-            ), returned
+            return booking._iot_start(moment, data.get("odometer"), data.get("energy")), booking
+        running = vehicle._carshare_iot_booking_at(moment, ("ongoing", "done"))
+        if running.state == "done":
+            return self._late_event(running)
+        if running:
+            return self.env._("Ignition during booking %(booking)s.", booking=running.name), running
         self._raise_alarm(self.env._("The engine was started without a booking."))
-        return self.env._("Ignition without a booking."), ongoing
+        return self.env._("Ignition without a booking."), running
 
     def _on_ignition_off(self, data, moment):
         self._record_odometer(data, moment)
@@ -467,10 +514,12 @@ class CarshareIotDevice(models.Model):
         booking = self.vehicle_id._carshare_iot_booking_by_badge(data["badge"], moment)
         if not (data["accepted"] and booking):
             return self.env._("Badge refused."), booking
-        return booking._iot_start(), booking
+        if booking.state == "done":
+            return self._late_event(booking)
+        return booking._iot_start(moment), booking
 
     def _on_door_opened(self, data, moment):
-        booking = self.vehicle_id._carshare_iot_booking_at(moment, ("ongoing",))
+        booking = self.vehicle_id._carshare_iot_booking_at(moment, ("ongoing", "done"))
         if self.kind == "telematics" and not booking:
             self._raise_alarm(self.env._("A door was opened without a booking."))
         return self.env._("Door %(door)s opened.", door=data.get("door", "")), booking

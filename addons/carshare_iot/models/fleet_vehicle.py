@@ -6,6 +6,29 @@ from odoo.addons.carshare_fleet.access import check_view
 
 # A return position may come shortly after the key is back in the box.
 RETURN_POSITION_DELAY = timedelta(hours=1)
+# The bookings a device event may concern: the others' codes no longer open anything.
+WINDOW_STATES = ("confirmed", "ongoing", "done")
+# Where windows overlap, the booking that had the car at the time comes first.
+HOLDER_ORDER = {"ongoing": 0, "done": 1, "confirmed": 2}
+
+
+def window_domain(moment):
+    """Bookings whose access window held ``moment``: a confirmed booking's window, an ongoing
+    booking from its window's opening on, a returned booking until its return."""
+    # Odoo keeps datetimes to the second: an event of the very second of a return is its own.
+    moment = moment.replace(microsecond=0)
+    return [
+        ("access_valid_from", "<=", moment),
+        "|",
+        "|",
+        ("state", "=", "ongoing"),
+        "&",
+        ("state", "=", "confirmed"),
+        ("access_valid_until", ">=", moment),
+        "&",
+        ("state", "=", "done"),
+        ("date_return", ">=", moment),
+    ]
 
 
 class FleetVehicle(models.Model):
@@ -59,51 +82,46 @@ class FleetVehicle(models.Model):
             if booking._transfer_reason() == "battery" and not booking._transfer("battery"):
                 booking._request_manual_transfer("battery")
 
-    def _carshare_iot_booking_at(self, moment, states):
-        """The booking of the vehicle in these states whose access window holds ``moment``."""
-        if not self:
-            return self.env["carshare.booking"]
-        domain = [("vehicle_id", "=", self.id), ("state", "in", states)]
-        if "ongoing" not in states:
-            domain += [("access_valid_from", "<=", moment), ("access_valid_until", ">=", moment)]
-        return self.env["carshare.booking"].search(domain, order="date_start", limit=1)
+    def _carshare_iot_booking_at(self, moment, states=WINDOW_STATES):
+        """The booking of the vehicle whose access window held ``moment``.
 
-    def _carshare_iot_returned_since(self, moment):
-        """The booking returned after ``moment``: an event of its trip that arrives late."""
+        A confirmed booking's window is its access window; an ongoing one's lasts until it is
+        returned, a returned one's until its return. Where windows overlap, the booking that had
+        the car then comes first: an ongoing one, then a returned one, then the earliest start.
+        """
         if not self:
             return self.env["carshare.booking"]
-        return self.env["carshare.booking"].search(
-            [("vehicle_id", "=", self.id), ("state", "=", "done"), ("date_return", ">=", moment)],
-            order="date_return desc",
-            limit=1,
+        bookings = self.env["carshare.booking"].search(
+            [("vehicle_id", "=", self.id), *window_domain(moment), ("state", "in", states)],
+            order="date_start",
         )
+        return bookings.sorted(lambda b: HOLDER_ORDER[b.state])[:1]
 
     def _carshare_iot_booking_by_badge(self, badge, moment):
-        booking = self._carshare_iot_booking_at(moment, ("ongoing",))
-        booking = booking or self._carshare_iot_booking_at(moment, ("confirmed",))
+        """The booking of the driver with this RFID badge whose window held ``moment``."""
+        booking = self._carshare_iot_booking_at(moment)
         if (booking.partner_id.carshare_badge_uid or "").upper() != badge.upper():
             return self.env["carshare.booking"]
         return booking
 
     def _carshare_iot_record_position(self, trigger, position, moment):
         """Keep a position only at pick-up and return, on the booking (GDPR)."""
-        booking = self._carshare_iot_booking_at(moment, ("ongoing",))
         if trigger == "pickup":
-            booking = booking or self._carshare_iot_booking_at(moment, ("confirmed",))
-            prefix = "pickup"
+            booking = self._carshare_iot_booking_at(moment, ("confirmed", "ongoing"))
         else:
+            booking = self._carshare_iot_booking_at(moment, ("ongoing", "done"))
             booking = booking or self.env["carshare.booking"].search(
                 [
                     ("vehicle_id", "=", self.id),
                     ("state", "=", "done"),
+                    ("date_return", "<=", moment),
                     ("date_return", ">=", moment - RETURN_POSITION_DELAY),
                 ],
                 order="date_return desc",
                 limit=1,
             )
-            prefix = "return"
         if booking:
             booking.write(
-                {f"{prefix}_latitude": position["lat"], f"{prefix}_longitude": position["lon"]}
+                {f"{trigger}_latitude": position["lat"], f"{trigger}_longitude": position["lon"]}
             )
         return booking

@@ -1,1 +1,9 @@
-from . import test_broker_files, test_inbound, test_outbox, test_protocol
+from . import (
+    test_broker_files,
+    test_demo,
+    test_event_properties,
+    test_inbound,
+    test_matching,
+    test_outbox,
+    test_protocol,
+)

@@ -3,7 +3,7 @@ import os
 import tempfile
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import config
 
@@ -54,6 +54,22 @@ class TestBrokerFiles(IotCase):
         )
         self.assertNotIn("#", acl.replace("carshare/v1/#", ""), "devices get no wildcard")
         self.assertFalse(wizard.written)
+
+    def test_each_bridge_user_has_its_password(self):
+        wizard = self.env["carshare.iot.broker.wizard"].with_user(self.manager)
+        first = wizard.create({}).action_new_bridge_password()["params"]["message"]
+        second_wizard = wizard.create({"bridge_username": "carshare-bridge-2"})
+        self.assertFalse(second_wizard.has_bridge_password)
+        second = second_wizard.action_new_bridge_password()["params"]["message"]
+        self.assertTrue(second_wizard.has_bridge_password)
+        passwd, acl = self.env["carshare.iot.device"]._mosquitto_files()
+        entries = dict(line.split(":", 1) for line in passwd.splitlines())
+        self.assertTrue(mosquitto.check_password(first.split()[0], entries["carshare-bridge"]))
+        self.assertTrue(mosquitto.check_password(second.split()[0], entries["carshare-bridge-2"]))
+        self.assertIn("user carshare-bridge-2\ntopic readwrite carshare/v1/#\n", acl)
+        for wrong in ("test-keybox", "carshare-bridge/2", "carshare-bridge 2"):
+            with self.assertRaisesRegex(ValidationError, "starts with carshare-bridge"):
+                wizard.create({"bridge_username": wrong})
 
     def test_files_written_to_the_broker_folder(self):
         self.set_password(self.keybox)

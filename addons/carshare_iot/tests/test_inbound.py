@@ -1,5 +1,7 @@
 from datetime import timedelta
+from unittest.mock import patch
 
+from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
@@ -117,14 +119,19 @@ class TestInbound(IotCase):
     def test_business_error_is_logged_and_changes_nothing(self):
         with freeze_time(self.at(2)):
             self.receive(self.keybox, "key.taken", {"slot": "A1", "code": self.code})
-        with freeze_time(self.at(4)):
+        commands = self.env["carshare.iot.command"].search_count([])
+        refusal = UserError("The vehicle is blocked for an inspection.")
+        with (
+            freeze_time(self.at(4)),
+            patch.object(type(self.booking), "_record_checkin", side_effect=refusal),
+        ):
             log, _message = self.receive(
-                self.keybox, "key.returned", {"slot": "A1", "odometer": 900}
+                self.keybox, "key.returned", {"slot": "A1", "odometer": 1042}
             )
         self.assertEqual(log.state, "failed")
-        self.assertIn("cannot be lower than at pick-up", log.result)
-        self.assertEqual(self.booking.state, "ongoing")
-        self.assertFalse(self.booking.inspection_ids)
+        self.assertIn("blocked for an inspection", log.result)
+        self.assertRecordValues(self.booking, [{"state": "ongoing", "odometer_end": 0}])
+        self.assertEqual(self.env["carshare.iot.command"].search_count([]), commands)
 
     @mute_logger(MESSAGE_LOGGER)
     def test_refused_messages_change_nothing(self):

@@ -30,6 +30,24 @@ class TestProtocol(BaseCase):
         self.assertEqual(protocol.canonical(message), protocol.canonical(reordered))
         self.assertNotIn(b" ", protocol.canonical(message))
 
+    def test_canonical_form_is_rfc_8785(self):
+        """A device signing the shortest form of its numbers, as RFC 8785 writes them, is
+        accepted whatever spelling it sends (the issue's 18400 against 18400.0)."""
+        message = protocol.device_message(
+            "box-1", "key.returned", {"slot": "A1", "odometer": 18400, "energy": 55.5}
+        )
+        signed = protocol.sign(message, "s")
+        payload = protocol.encode(signed).replace(b'"odometer":18400', b'"odometer":18400.0')
+        self.assertIn(b"18400.0", payload)
+        received = protocol.parse_device_message("carshare/v1/box-1/event", payload)[2]
+        self.assertTrue(protocol.verify(received, "s"))
+        self.assertIn(b'"odometer":18400,', protocol.canonical(received))
+        text = self.message(code="123456")
+        text["data"]["slot"] = "é/€"
+        self.assertIn("é/€".encode(), protocol.canonical(text), "no escapes beyond RFC 8785's")
+        # Beyond what a double holds exactly: refused rather than signed differently.
+        self.assertFalse(protocol.verify({**signed, "v": 2**60}, "s"))
+
     def test_timestamps(self):
         moment = datetime(2030, 1, 15, 8, 0, 1, 250000, tzinfo=timezone.utc)
         self.assertEqual(protocol.format_ts(moment), "2030-01-15T08:00:01.250Z")

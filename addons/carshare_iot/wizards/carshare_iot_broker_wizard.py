@@ -1,11 +1,13 @@
 import base64
 import os
+import re
 import secrets
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import config
 
-from ..iotlib import mosquitto
+from ..iotlib import mosquitto, protocol
 from ..models.carshare_iot_device import BRIDGE_USERNAME
 
 
@@ -16,7 +18,9 @@ class CarshareIotBrokerWizard(models.TransientModel):
     bridge_username = fields.Char(
         required=True,
         default=BRIDGE_USERNAME,
-        help="MQTT user of the bridge (CARSHARE_MQTT_USERNAME where it runs).",
+        help="MQTT user of the bridge (CARSHARE_MQTT_USERNAME where it runs), also its client "
+        "id at the broker: one for the active bridge and its standbys, one more for each bridge "
+        "sharing subscriptions.",
     )
     has_bridge_password = fields.Boolean(compute="_compute_has_bridge_password")
     auth_dir = fields.Char(
@@ -31,12 +35,26 @@ class CarshareIotBrokerWizard(models.TransientModel):
     acl_filename = fields.Char(default="acl")
     written = fields.Boolean(readonly=True)
 
+    @api.depends("bridge_username")
     def _compute_has_bridge_password(self):
-        hashed = (
-            self.env["ir.config_parameter"].sudo().get_param("carshare_iot.bridge_password_hash")
-        )
+        hashes = self.env["carshare.iot.device"]._bridge_password_hashes()
         for wizard in self:
-            wizard.has_bridge_password = bool(hashed)
+            wizard.has_bridge_password = wizard.bridge_username in hashes
+
+    @api.constrains("bridge_username")
+    def _check_bridge_username(self):
+        for wizard in self:
+            name = wizard.bridge_username or ""
+            if not (
+                re.fullmatch(protocol.IDENTIFIER_PATTERN, name) and name.startswith(BRIDGE_USERNAME)
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "A bridge's user name starts with %(prefix)s, followed by letters, "
+                        "digits, - or _ (e.g. %(prefix)s-2): device identifiers never do.",
+                        prefix=BRIDGE_USERNAME,
+                    )
+                )
 
     @api.depends_context("uid")
     def _compute_auth_dir(self):
@@ -72,14 +90,15 @@ class CarshareIotBrokerWizard(models.TransientModel):
         self.env["carshare.iot.device"]._check_manager()
         self.ensure_one()
         password = secrets.token_urlsafe(24)
-        self.env["ir.config_parameter"].sudo().set_param(
-            "carshare_iot.bridge_password_hash", mosquitto.password_hash(password)
+        self.env["carshare.iot.device"]._set_bridge_password_hash(
+            self.bridge_username, mosquitto.password_hash(password)
         )
+        self.invalidate_recordset(["has_bridge_password"])
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "title": self.env._("MQTT password of the bridge"),
+                "title": self.env._("MQTT password of %(user)s", user=self.bridge_username),
                 "message": self.env._(
                     "%(password)s - set it as CARSHARE_MQTT_PASSWORD where the bridge runs: "
                     "it is not shown again. Then generate the files.",

@@ -73,6 +73,7 @@ METHODS = {
     ("carshare.booking", "action_return"): INTERNAL,
     ("carshare.booking", "action_start"): INTERNAL,
     ("carshare.booking", "action_transfer"): MANAGER,
+    ("carshare.booking", "action_validate_distance"): MANAGER,
     ("carshare.booking", "action_view_inspections"): INTERNAL,
     ("carshare.booking", "carshare_available_vehicles"): INTERNAL,
     ("carshare.booking", "create"): INTERNAL,
@@ -110,6 +111,11 @@ METHODS = {
     ("fleet.vehicle", "action_view_carshare_claims"): INTERNAL,
     ("fleet.vehicle", "action_view_carshare_insurance_contracts"): INTERNAL,
     ("fleet.vehicle", "action_view_carshare_insurance_lines"): INTERNAL,
+    # carshare_gbfs
+    ("carshare.community", "action_gbfs_open"): INTERNAL,  # the public feed's URL
+    ("carshare.community", "action_gbfs_preview"): MANAGER,
+    ("carshare.community", "action_gbfs_refresh"): MANAGER,
+    ("carshare.community", "write"): MANAGER,
     # carshare_iot
     ("carshare.booking", "action_iot_unlock"): {"resident:own", "manager"},
     ("carshare.booking", "action_view_iot_commands"): INTERNAL,
@@ -157,6 +163,7 @@ FIELDS = {
     ("fleet.vehicle", "carshare_buyback_revenue"): BILLING,
     ("fleet.vehicle", "carshare_excess_invoiced"): BILLING,
     ("fleet.vehicle", "carshare_insurance_premiums"): BILLING,
+    ("fleet.vehicle", "carshare_gbfs_rotation"): MANAGER,
     ("res.partner", "carshare_badge_uid"): INTERNAL,
     ("res.partner", "carshare_birthdate"): IDENTITY,
     ("res.partner", "driving_licence_number"): IDENTITY,
