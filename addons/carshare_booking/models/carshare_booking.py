@@ -46,11 +46,10 @@ AVAILABILITY_VEHICLE_FIELDS = [
 ]
 
 
-
 # The device event a pick-up or return comes from: its own time (a box buffers its events while
 # offline) and why its distance is in doubt. A context variable, not a context key, since the
 # client sends the context of its calls (docs/security.md).
-_DEVICE_EVENT = ContextVar("carshare_device_event", default={})
+_DEVICE_EVENT = ContextVar("carshare_device_event", default=None)
 
 
 @contextmanager
@@ -768,7 +767,7 @@ class CarshareBooking(models.Model):
         """When the pick-up or return happened: now, or the time of the device event that tells
         it (``device_event``, a buffered event arriving late)."""
         now = fields.Datetime.now()
-        moment = _DEVICE_EVENT.get().get("moment")
+        moment = (_DEVICE_EVENT.get() or {}).get("moment")
         return min(moment, now) if moment else now
 
     def _distance_doubt(self, odometer):
@@ -777,8 +776,9 @@ class CarshareBooking(models.Model):
         Before the return only a reading behind the pick-up is known; once returned, the
         average speed between pick-up and return is checked against the community's bound.
         """
-        if _DEVICE_EVENT.get().get("doubt"):
-            return _DEVICE_EVENT.get()["doubt"]
+        doubt = (_DEVICE_EVENT.get() or {}).get("doubt")
+        if doubt:
+            return doubt
         if odometer < self.odometer_start:
             return self.env._(
                 "The odometer read at return (%(end)s km) is lower than at pick-up (%(start)s "
