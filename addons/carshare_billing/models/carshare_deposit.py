@@ -7,10 +7,29 @@ from odoo import Command, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, format_amount
 
+from odoo.addons.carshare_fleet.access import action_write, check_action_fields
+
 MANAGER_GROUP = "carshare_fleet.group_carshare_manager"
 ACCOUNTANT_GROUP = "carshare_billing.group_carshare_accountant"
 
 _logger = logging.getLogger(__name__)
+
+# What the deposit's own flow decides (hold, capture, release, renewal): never written by hand.
+ACTION_FIELDS = [
+    "booking_id",
+    "partner_id",
+    "company_id",
+    "currency_id",
+    "amount",
+    "state",
+    "failure_reason",
+    "hold_transaction_id",
+    "hold_placed_at",
+    "hold_expires_at",
+    "hold_renewal_failed",
+    "release_due_at",
+    "released_at",
+]
 
 
 class CarshareDeposit(models.Model):
@@ -77,6 +96,16 @@ class CarshareDeposit(models.Model):
         ("amount_positive", "CHECK(amount > 0)", "A deposit holds a positive amount."),
     ]
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_action_fields(self, vals, ["state", "hold_transaction_id"], create=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_action_fields(self, vals, ACTION_FIELDS)
+        return super().write(vals)
+
     @api.depends("capture_ids.amount")
     def _compute_captured_amount(self):
         for deposit in self:
@@ -141,14 +170,14 @@ class CarshareDeposit(models.Model):
         for deposit in self:
             token = self._card_token(deposit.partner_id, deposit.company_id)
             if not token:
-                deposit.state = "to_register"
+                action_write(deposit, {"state": "to_register"})
                 deposit._carshare_ask_for_card()
                 continue
             tx, reason = deposit._carshare_hold(token)
             if tx:
                 deposit._carshare_held_by(tx)
             else:
-                deposit.write({"state": "failed", "failure_reason": reason})
+                action_write(deposit, {"state": "failed", "failure_reason": reason})
                 deposit._carshare_tell_driver(
                     self.env._(
                         "Your card refused the deposit of %(amount)s for booking %(booking)s: "
@@ -189,7 +218,8 @@ class CarshareDeposit(models.Model):
 
     def _carshare_held_by(self, tx):
         now = fields.Datetime.now()
-        self.write(
+        action_write(
+            self,
             {
                 "state": "held",
                 "hold_transaction_id": tx.id,
@@ -198,7 +228,7 @@ class CarshareDeposit(models.Model):
                 + timedelta(days=self.booking_id.community_id.deposit_hold_days),
                 "hold_renewal_failed": False,
                 "failure_reason": False,
-            }
+            },
         )
 
     def _carshare_ask_for_card(self):
@@ -376,7 +406,7 @@ class CarshareDeposit(models.Model):
                 "transaction_id": captured.id,
             }
         )
-        self.write({"state": "captured", "released_at": fields.Datetime.now()})
+        action_write(self, {"state": "captured", "released_at": fields.Datetime.now()})
         self.booking_id.message_post(
             body=self.env._(
                 "%(amount)s of the deposit captured for %(reason)s (%(invoice)s); the remaining "
@@ -434,7 +464,7 @@ class CarshareDeposit(models.Model):
                 hold._set_canceled(state_message=self.env._("Already cancelled at Stripe."))
             else:
                 hold._send_void_request()
-            deposit.write({"state": "released", "released_at": fields.Datetime.now()})
+            action_write(deposit, {"state": "released", "released_at": fields.Datetime.now()})
             deposit.booking_id.message_post(
                 body=self.env._(
                     "The deposit of %(amount)s was released on the driver's card.",
@@ -453,10 +483,10 @@ class CarshareDeposit(models.Model):
                 if deposit.state == "held":
                     deposit._carshare_release()
                 else:
-                    deposit.write({"state": "released", "released_at": now})
+                    action_write(deposit, {"state": "released", "released_at": now})
             else:
                 days = deposit.booking_id.community_id.deposit_release_days
-                deposit.release_due_at = now + timedelta(days=days)
+                action_write(deposit, {"release_due_at": now + timedelta(days=days)})
 
     def _carshare_release_if_clean(self):
         """Release the holds of clean returns at once, without waiting for the release date
@@ -496,7 +526,7 @@ class CarshareDeposit(models.Model):
 
     def _carshare_hold_canceled(self, tx):
         """Stripe cancelled the hold without us asking: it expired."""
-        self.write({"state": "expired", "failure_reason": tx.state_message})
+        action_write(self, {"state": "expired", "failure_reason": tx.state_message})
         self._carshare_alert_manager(
             self.env._("The card hold of this deposit expired at the driver's bank.")
         )
@@ -599,7 +629,7 @@ class CarshareDeposit(models.Model):
                 deposit.message_post(body=self.env._("The card hold was renewed."))
                 deposit._carshare_void_old_hold(old)
             else:
-                deposit.write({"hold_renewal_failed": True, "failure_reason": reason})
+                action_write(deposit, {"hold_renewal_failed": True, "failure_reason": reason})
                 deposit._carshare_alert_manager(
                     self.env._(
                         "The card hold could not be renewed (%(reason)s); it expires within a "

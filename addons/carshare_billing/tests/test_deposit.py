@@ -29,6 +29,35 @@ class TestDeposit(FakeStripeMixin, CarshareBillingCase):
         booking = self._book(FRIDAY_9H, 2)
         return booking, booking.carshare_deposit_ids
 
+    def test_nobody_writes_a_deposits_state(self):
+        """A held deposit of 150.00 changes only through its actions: neither an accountant nor
+        a manager marks it released or captured by writing it over RPC, nor creates one held."""
+        booking, deposit = self._held()
+        self.assertEqual(deposit.state, "held")
+        users = [
+            new_test_user(self.env, login, groups=group, company_id=self.company.id)
+            for login, group in (
+                ("cs_dep_accountant", "carshare_billing.group_carshare_accountant"),
+                ("cs_dep_manager", "carshare_fleet.group_carshare_manager"),
+            )
+        ]
+        for user in users:
+            for values in ({"state": "released"}, {"amount": 1.0}, {"release_due_at": FRIDAY_9H}):
+                with self.assertRaises(AccessError):
+                    deposit.with_user(user).write(values)
+        with self.assertRaises(AccessError):
+            self.env["carshare.deposit"].with_user(users[1]).create(
+                {
+                    "booking_id": booking.id,
+                    "partner_id": self.alice.id,
+                    "company_id": self.company.id,
+                    "currency_id": self.company.currency_id.id,
+                    "amount": 150.0,
+                    "state": "held",
+                }
+            )
+        self.assertRecordValues(deposit, [{"state": "held", "amount": 150.0}])
+
     def _intent(self, deposit):
         return self.fake_stripe.get(deposit.hold_transaction_id.provider_reference)
 

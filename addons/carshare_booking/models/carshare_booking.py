@@ -24,6 +24,8 @@ OVERLAP_CONSTRAINT = "carshare_booking_vehicle_no_overlap"
 # Writing these may make two active bookings of a vehicle overlap.
 RANGE_FIELDS = {"state", "vehicle_id", "date_start", "date_end", "buffer_minutes"}
 SLOT_FIELDS = {"vehicle_id", "date_start", "date_end"}
+# Beyond any community's horizon: what is further is a typing error, refused before computing.
+DATE_SANITY = timedelta(days=3653)
 # Written by the lifecycle's actions only (confirm, start, return, cancel, transfer).
 ACTION_FIELDS = [
     "state",
@@ -365,6 +367,7 @@ class CarshareBooking(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             check_action_fields(self, vals, ACTION_FIELDS, create=True)
+            self._check_date_values(vals)
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("carshare.booking") or "/"
         with self._guard_overlap():
@@ -372,6 +375,7 @@ class CarshareBooking(models.Model):
 
     def write(self, vals):
         check_action_fields(self, vals, ACTION_FIELDS)
+        self._check_date_values(vals)
         self._check_closed_unchanged(vals)
         if RANGE_FIELDS.isdisjoint(vals):
             return super().write(vals)
@@ -388,6 +392,27 @@ class CarshareBooking(models.Model):
                     else:
                         booking._check_slot_rules()
             return result
+
+    @api.model
+    def _check_date_values(self, vals):
+        """Refuse dates that are not dates, or so far off (year 9999) that the computations
+        around them would overflow, before anything is computed from them; the community's
+        horizon then applies its own, narrower rule."""
+        today = fields.Datetime.now()
+        for fname in ("date_start", "date_end"):
+            if not vals.get(fname):
+                continue
+            try:
+                value = fields.Datetime.to_datetime(vals[fname])
+            except (TypeError, ValueError):
+                value = None
+            if not value or not today - DATE_SANITY <= value <= today + DATE_SANITY:
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s must be a date within ten years of today.",
+                        field=self._fields[fname]._description_string(self.env),
+                    )
+                )
 
     def _check_closed_unchanged(self, vals):
         """A finished, cancelled or missed booking is billed from what it records: only a

@@ -1,6 +1,7 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time, tagged
 
@@ -35,6 +36,24 @@ class TestBookingRules(BookingCase):
     def test_end_before_start(self):
         with self.assertRaisesRegex(ValidationError, "must end after it starts"):
             self.make_booking(end=self.at(1))
+
+    def test_dates_out_of_any_horizon(self):
+        """A desk agent's RPC create or move with year 9999 (or a date that is none) gets a
+        clear error before anything is computed from it, never a server error."""
+        Booking = self.env["carshare.booking"].with_user(self.desk_user)
+        values = {
+            "community_id": self.community.id,
+            "partner_id": self.agent.id,
+            "vehicle_id": self.car.id,
+            "date_end": fields.Datetime.to_string(self.at(4)),
+        }
+        for start in ("9999-12-31 10:00:00", "0001-01-01 00:00:00", "31/12/2030"):
+            with self.assertRaisesRegex(ValidationError, "within ten years of today"):
+                Booking.create({**values, "date_start": start})
+        booking = self.make_booking()
+        with self.assertRaisesRegex(ValidationError, "within ten years of today"):
+            booking.with_user(self.desk_user).write({"date_end": "9999-12-31 12:00:00"})
+        self.assertEqual(booking.date_end, self.at(4))
 
     def test_start_in_past(self):
         self.assertRefused(self.make_booking(start=self.at(-1)), "cannot start in the past")
