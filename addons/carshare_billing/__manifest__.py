@@ -1,7 +1,7 @@
 {
     "name": "Carsharing: Billing",
     "summary": "Tariffs, bookings as sale orders and invoices, Chorus Pro, SEPA, Stripe",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Carsharing",
     "author": "Carshare",
     "website": "https://github.com/carshare/carshare",
@@ -18,6 +18,7 @@
         "account_banking_sepa_direct_debit",
         "l10n_fr_chorus_account",
     ],
+    "post_init_hook": "post_init_hook",
     "external_dependencies": {"python": ["factur-x"]},
     "data": [
         "security/carshare_billing_security.xml",
@@ -29,6 +30,7 @@
         "data/ir_cron_data.xml",
         "data/carshare_reversal_data.xml",
         "data/mail_template_data.xml",
+        "data/account_edi_cii_templates.xml",
         "views/carshare_tariff_views.xml",
         "views/carshare_subscription_views.xml",
         "views/carshare_community_views.xml",
@@ -44,6 +46,7 @@
         "views/carshare_reversal_views.xml",
         "views/res_company_views.xml",
         "report/account_invoice_report_views.xml",
+        "report/report_invoice.xml",
         "report/carshare_community_statement_report.xml",
         "report/carshare_reversal_statement_report.xml",
         "wizards/carshare_billing_run_views.xml",

@@ -1,41 +1,86 @@
 from odoo import models
+from odoo.exceptions import UserError
+
+SCOPE_FIELDS = ("tax_scope", "tax_exigibility", "price_include_override")
 
 
 class AccountTax(models.Model):
     _inherit = "account.tax"
 
-    def _carshare_tax_included(self):
-        """The same taxes, with prices that include them: the company's twin taxes, created or
-        unarchived when missing (the French chart ships them archived)."""
+    def _carshare_twin(self, values, name):
+        """The company's tax like this one but for ``values``: found among the taxes (archived
+        ones included, the French chart ships its tax-included taxes archived), else copied;
+        unarchived either way."""
+        self.ensure_one()
+        Tax = self.sudo().with_context(active_test=False)
+        wanted = {
+            "tax_scope": self.tax_scope,
+            "tax_exigibility": self.tax_exigibility,
+            "price_include_override": self.price_include_override or False,
+            **values,
+        }
+        domain = [
+            ("company_id", "=", self.company_id.id),
+            ("type_tax_use", "=", self.type_tax_use),
+            ("amount_type", "=", "percent"),
+            ("amount", "=", self.amount),
+            ("tax_group_id", "=", self.tax_group_id.id),
+            *[(field, "=", value) for field, value in wanted.items() if field in SCOPE_FIELDS],
+        ]
+        twin = Tax.search(domain, order="active desc, sequence, id", limit=1)
+        if not twin:
+            if (
+                wanted["tax_exigibility"] == "on_payment"
+                and not self.cash_basis_transition_account_id
+            ):
+                raise UserError(
+                    self.env._(
+                        "No tax like %(tax)s is due on payment in %(company)s: create one with "
+                        "its cash basis transition account, or opt for VAT on debits.",
+                        tax=self.name,
+                        company=self.company_id.name,
+                    )
+                )
+            twin = self.sudo().copy({**wanted, "name": name})
+        if not twin.active:
+            twin.active = True
+        return twin.with_env(self.env)
+
+    def _carshare_service_taxes(self, company):
+        """The taxes of a carsharing line: sales of services, their VAT due on payment
+        (encaissements) unless the company opted for debits. A goods tax, or a tax due at the
+        other moment, is replaced by the company's twin for services."""
+        exigibility = "on_invoice" if company.carshare_vat_on_debits else "on_payment"
         result = self.browse()
         for tax in self:
-            if tax.price_include or tax.amount_type != "percent":
+            if (
+                tax.amount_type != "percent"
+                or tax.type_tax_use != "sale"
+                or (tax.tax_scope == "service" and tax.tax_exigibility == exigibility)
+            ):
                 result |= tax
-                continue
-            twin = (
-                self.sudo()
-                .with_context(active_test=False)
-                .search(
-                    [
-                        ("company_id", "=", tax.company_id.id),
-                        ("type_tax_use", "=", tax.type_tax_use),
-                        ("amount_type", "=", "percent"),
-                        ("amount", "=", tax.amount),
-                        ("tax_group_id", "=", tax.tax_group_id.id),
-                        ("price_include_override", "=", "tax_included"),
-                    ],
-                    order="active desc, id",
-                    limit=1,
+            else:
+                label = (
+                    self.env._("%(rate)s%% S (debits)", rate=f"{tax.amount:g}")
+                    if exigibility == "on_invoice"
+                    else self.env._("%(rate)s%% S", rate=f"{tax.amount:g}")
                 )
-            )
-            if not twin:
-                twin = tax.sudo().copy(
-                    {
-                        "name": self.env._("%(tax)s incl.", tax=tax.name),
-                        "price_include_override": "tax_included",
-                    }
+                values = {"tax_scope": "service", "tax_exigibility": exigibility}
+                if exigibility == "on_invoice":
+                    values["cash_basis_transition_account_id"] = False
+                result |= tax._carshare_twin(values, label)
+        return result
+
+    def _carshare_tax_included(self):
+        """The same taxes, with prices that include them: the twin due at the same moment, for
+        the same scope."""
+        result = self.browse()
+        for tax in self:
+            if tax.price_include or tax.amount_type != "percent" or not tax.amount:
+                result |= tax
+            else:
+                result |= tax._carshare_twin(
+                    {"price_include_override": "tax_included"},
+                    self.env._("%(tax)s incl.", tax=tax.name),
                 )
-            if not twin.active:
-                twin.active = True
-            result |= twin
-        return result.with_env(self.env)
+        return result

@@ -1,8 +1,10 @@
 from . import (
+    test_accounting,
     test_booking_billing,
     test_chorus,
     test_deposit,
     test_insurance,
+    test_invoice_pdf,
     test_money_path,
     test_month_end,
     test_payout,
