@@ -60,11 +60,11 @@ class AccountTax(models.Model):
             ):
                 result |= tax
             else:
-                label = (
-                    self.env._("%(rate)s%% S (debits)", rate=f"{tax.amount:g}")
-                    if exigibility == "on_invoice"
-                    else self.env._("%(rate)s%% S", rate=f"{tax.amount:g}")
-                )
+                rate = f"{tax.amount:g}"
+                if exigibility == "on_invoice":
+                    label = self.env._("%(rate)s%% S (debits)", rate=rate)
+                else:
+                    label = self.env._("%(rate)s%% S", rate=rate)
                 values = {"tax_scope": "service", "tax_exigibility": exigibility}
                 if exigibility == "on_invoice":
                     values["cash_basis_transition_account_id"] = False
@@ -83,4 +83,35 @@ class AccountTax(models.Model):
                     {"price_include_override": "tax_included"},
                     self.env._("%(tax)s incl.", tax=tax.name),
                 )
+        return result
+
+    def _round_base_lines_tax_details(self, base_lines, company, tax_lines=None):
+        """Rounded on the totals, the rounding of the document's base may land on a line of
+        another rate than the one it comes from (e.g. 7.61 booked for a 7.60 exempt insurance
+        beside 6.66 booked for a 6.67 base at 20 %). Carsharing lines are booked at their tax's
+        base instead, as long as the document's total stays the same."""
+        result = super()._round_base_lines_tax_details(base_lines, company, tax_lines=tax_lines)
+        lines = [
+            line
+            for line in base_lines
+            if len(line["tax_details"]["taxes_data"]) == 1
+            and line.get("record") is not None
+            and "carshare_component" in line["record"]._fields
+            and line["record"].carshare_component
+        ]
+        for suffix, currency_of in (
+            ("_currency", lambda line: line["currency_id"]),
+            ("", lambda line: company.currency_id),
+        ):
+            deltas = [
+                currency_of(line).round(
+                    line["tax_details"]["taxes_data"][0][f"base_amount{suffix}"]
+                    - line["tax_details"][f"total_excluded{suffix}"]
+                )
+                for line in lines
+            ]
+            before = sum(line["tax_details"][f"delta_total_excluded{suffix}"] for line in lines)
+            if lines and currency_of(lines[0]).is_zero(sum(deltas) - before):
+                for line, delta in zip(lines, deltas, strict=True):
+                    line["tax_details"][f"delta_total_excluded{suffix}"] = delta
         return result

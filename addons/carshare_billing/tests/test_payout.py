@@ -261,4 +261,4 @@ class TestPayout(FakeStripeMixin, CarshareBillingCase):
         self.assertAlmostEqual(statement.stripe_fee_amount, 0.7)
         self.assertAlmostEqual(statement.net_amount, 8.89)
         statement.action_confirm()
-        self.assertAlmostEqual(statement.line_ids.move_id.amount_total, 8.88)
+        self.assertAlmostEqual(statement.line_ids.move_id.amount_total, 8.89)
