@@ -2,7 +2,8 @@ from datetime import timedelta
 
 from lxml import etree
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from .common import FRIDAY_9H, CarshareBillingCase
 from .en16931 import RAM, en16931_errors
@@ -239,3 +240,36 @@ class TestAccounting(CarshareBillingCase):
             ),
             "5",
         )
+
+    # -- e-reporting (B2C) ----------------------------------------------------------------------
+
+    def test_ereporting_per_day_and_rate(self):
+        """Alice's 2 h trip of the 10th (8.00 TTC: 6.67 + 1.33 VAT) is a B2C transaction of
+        that day at 20 %; paid on the 12th, a payment of that day, the VAT being due on
+        payment. Bob's professional trip, invoiced to Acme, is e-invoiced, not e-reported."""
+        invoice = self._trip(FRIDAY_9H, 2).carshare_invoice_ids
+        self._trip(FRIDAY_9H, 2, driver=self.bob, usage="pro", vehicle=self.vehicle_2)
+        self._month_end()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"payment_date": "2025-01-12"})._create_payments()
+        self.env.flush_all()
+        rows = self.env["carshare.ereporting"].search([("company_id", "=", self.company.id)])
+        figures = sorted(
+            (row.kind, str(row.date), row.rate, row.base_amount, row.tax_amount, row.move_count)
+            for row in rows
+        )
+        self.assertEqual(
+            figures,
+            [
+                ("payment", "2025-01-12", 20.0, 6.67, 1.33, 1),
+                ("transaction", str(invoice.invoice_date), 20.0, 6.67, 1.33, 1),
+            ],
+        )
+
+    def test_ereporting_is_the_accountants(self):
+        manager = new_test_user(
+            self.env, "fleet.boss", groups="carshare_fleet.group_carshare_manager"
+        )
+        with self.assertRaises(AccessError):
+            self.env["carshare.ereporting"].with_user(manager).search([])
