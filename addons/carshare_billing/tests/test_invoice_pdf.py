@@ -2,6 +2,7 @@ import shutil
 import subprocess
 from datetime import timedelta
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import FRIDAY_9H, CarshareBillingCase
@@ -38,11 +39,11 @@ class TestInvoicePdf(CarshareBillingCase):
         )
         cls.version.monthly_fee = 0.0
 
-    def _pdf_text(self, invoice):
+    def _pdf_text(self, records, report="account.account_invoices"):
         pdf, kind = (
             self.env["ir.actions.report"]
             .with_context(force_report_rendering=True)
-            ._render_qweb_pdf("account.account_invoices", invoice.ids)
+            ._render_qweb_pdf(report, records.ids)
         )
         self.assertEqual(kind, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
@@ -90,3 +91,32 @@ class TestInvoicePdf(CarshareBillingCase):
         text = self._pdf_text(self._employer_invoice())
         self.assertIn("Option to pay tax on debits", text)
         self.assertIn("Service Delivery", text)
+
+    def test_self_billed_reversal_says_autofacturation(self):
+        """The platform issues the owner's bill of a revenue reversal: the statement and the
+        bill say so; the driver's invoice does not."""
+        invoice = self._trip(FRIDAY_9H, 2).carshare_invoice_ids
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"payment_date": "2025-01-20"})._create_payments()
+        owner = self.env["res.partner"].create({"name": "Commune", "is_company": True})
+        rule = self.env["carshare.reversal.rule"].create(
+            {
+                "community_id": self.community.id,
+                "period": "monthly",
+                "date_start": "2025-01-01",
+                "share_ids": [Command.create({"partner_id": owner.id, "percent": 100})],
+            }
+        )
+        statement = self.env["carshare.reversal.statement"].create(
+            {"rule_id": rule.id, "date_from": "2025-01-01", "date_to": "2025-01-31"}
+        )
+        statement.action_compute()
+        statement.action_confirm()
+        bill = statement.line_ids.move_id
+        self.assertIn("Autofacturation", self._pdf_text(bill))
+        self.assertIn(
+            "Autofacturation",
+            self._pdf_text(statement, "carshare_billing.action_report_reversal_statement"),
+        )
+        self.assertNotIn("Autofacturation", self._pdf_text(invoice))
