@@ -49,7 +49,10 @@ class AccountTax(models.Model):
     def _carshare_service_taxes(self, company):
         """The taxes of a carsharing line: sales of services, their VAT due on payment
         (encaissements) unless the company opted for debits. A goods tax, or a tax due at the
-        other moment, is replaced by the company's twin for services."""
+        other moment, is replaced by the company's twin for services. French VAT (art. 269
+        CGI): elsewhere the taxes stay as set."""
+        if not company._carshare_french_vat():
+            return self
         exigibility = "on_invoice" if company.carshare_vat_on_debits else "on_payment"
         result = self.browse()
         for tax in self:

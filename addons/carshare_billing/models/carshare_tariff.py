@@ -156,7 +156,11 @@ class CarshareTariff(models.Model):
         """Taxes of a line: the product's, else the company's default sales tax, as taxes of a
         service (see ``account.tax._carshare_service_taxes``); insurance is exempt unless the
         company taxes it."""
-        if component == "insurance" and company.carshare_insurance_vat_exempt:
+        if (
+            component == "insurance"
+            and company.carshare_insurance_vat_exempt
+            and company._carshare_french_vat()
+        ):
             taxes = company._carshare_insurance_tax()
         else:
             taxes = (

@@ -52,7 +52,8 @@ class ResCompany(models.Model):
         string="Insurance Exempt of VAT",
         default=True,
         help="Insurance sold on behalf of an insurer (excess buy-back, yearly insurance) is "
-        "exempt of VAT (art. 261 C CGI). Untick to tax it like the other components.",
+        "exempt of VAT (art. 261 C CGI). Untick to tax it like the other components. French "
+        "VAT only.",
     )
     carshare_insurance_tax_id = fields.Many2one(
         "account.tax",
@@ -84,6 +85,12 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("The late payment penalty rate and indemnity cannot be negative.")
                 )
+
+    def _carshare_french_vat(self):
+        """The company declares French VAT, whose rules carsharing follows (VAT on payment
+        of services, insurance exempt)."""
+        self.ensure_one()
+        return self.account_fiscal_country_id.code in self._get_france_country_codes()
 
     def _carshare_account(self, code):
         accounts = self.env["account.account"].with_company(self)

@@ -17,8 +17,8 @@ class CarshareEreporting(models.Model):
     date = fields.Date(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    community_id = fields.Many2one("carshare.community", string="Community", readonly=True)
-    tax_id = fields.Many2one("account.tax", string="Tax", readonly=True)
+    community_id = fields.Many2one("carshare.community", readonly=True)
+    tax_id = fields.Many2one("account.tax", readonly=True)
     rate = fields.Float(string="VAT Rate (%)", readonly=True, aggregator=None)
     tax_exigibility = fields.Selection(
         [("on_invoice", "Based on Invoice"), ("on_payment", "Based on Payment")],
