@@ -1,7 +1,10 @@
+import random
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from lxml import etree
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
@@ -18,6 +21,11 @@ EXPECTED_ACCOUNTS = {
     "late_fee": "758100",
     "excess": "758000",
 }
+
+
+def _cents(amount):
+    """``amount`` (a Decimal) rounded half up to the cent, as a float."""
+    return float(amount.quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
 @tagged("post_install", "-at_install")
@@ -133,6 +141,60 @@ class TestAccounting(CarshareBillingCase):
         invoice = self._trip(FRIDAY_9H, 2).carshare_invoice_ids
         self.assertEqual(self._product_lines(invoice, "time").account_id, account)
         self.assertEqual(self._product_lines(invoice, "booking_fee").account_id.code, "708800")
+
+    def test_generated_invoices_keep_each_rate_whole(self):
+        """Invoices of random tax-included lines, some exempt: each rate's lines are booked at
+        its taxable amount (the rate's prices / 1.2, rounded once), its VAT is that amount x 20 %
+        rounded (BR-S-09), and the Factur-X keeps EN 16931's rules. The figures are recomputed
+        here from the prices alone. (The total matches the prices except when a rate's base
+        falls on a half cent: docs/billing.md.)"""
+        service = self._chart_tax("tva_normale_encaissement_ttc")
+        exempt = self.company.carshare_insurance_tax_id
+        product = self.env.ref("carshare_billing.product_carshare_time")
+        draw = random.Random(14)
+        for _case in range(12):
+            lines = [
+                (draw.choice([service, exempt]), round(draw.uniform(0.5, 30.0), 2))
+                for _line in range(draw.randint(2, 6))
+            ]
+            invoice = self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.employer.id,
+                    "invoice_date": "2025-01-31",
+                    "carshare_community_id": self.community.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "name": "Time",
+                                "quantity": 1,
+                                "price_unit": price,
+                                "tax_ids": [Command.set(tax.ids)],
+                                "carshare_component": "time",
+                            }
+                        )
+                        for tax, price in lines
+                    ],
+                }
+            )
+            invoice.action_post()
+            total_taxed = round(sum(p for tax, p in lines if tax == service), 2)
+            total_exempt = round(sum(p for tax, p in lines if tax == exempt), 2)
+            base_taxed = _cents(Decimal(str(total_taxed)) / Decimal("1.2"))
+            booked = {
+                tax: -sum(
+                    invoice.invoice_line_ids.filtered(lambda aml, t=tax: aml.tax_ids == t).mapped(
+                        "balance"
+                    )
+                )
+                for tax in (service, exempt)
+            }
+            self.assertAlmostEqual(booked[service], base_taxed, msg=lines)
+            self.assertAlmostEqual(booked[exempt], total_exempt, msg=lines)
+            vat = _cents(Decimal(str(base_taxed)) * Decimal("0.2"))
+            self.assertAlmostEqual(invoice.amount_tax, vat, msg=lines)
+            self.assertEqual(en16931_errors(invoice._carshare_facturx_xml()), [], lines)
 
     def test_stripe_fees_on_6278(self):
         self.assertEqual(self.company._carshare_bank_charges_account().code, "627800")
