@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import models
 from odoo.exceptions import UserError
 
@@ -89,32 +91,49 @@ class AccountTax(models.Model):
         return result
 
     def _round_base_lines_tax_details(self, base_lines, company, tax_lines=None):
-        """Rounded on the totals, the rounding of the document's base may land on a line of
-        another rate than the one it comes from (e.g. 7.61 booked for a 7.60 exempt insurance
-        beside 6.66 booked for a 6.67 base at 20 %). Carsharing lines are booked at their tax's
-        base instead, as long as the document's total stays the same."""
+        """Rounded on the totals, Odoo may give the rounding of the document's base to a line of
+        another rate (7.61 booked for a 7.60 exempt insurance beside 6.66 for a 6.67 base at
+        20 %), and rounds the base and the VAT of tax-included prices each on its own (28.65
+        TTC: 23.88 + 4.78 = 28.66). On a carsharing document, each rate's lines are booked at its
+        base, which for tax-included prices is their total less the rate's VAT."""
         result = super()._round_base_lines_tax_details(base_lines, company, tax_lines=tax_lines)
-        lines = [
-            line
-            for line in base_lines
-            if len(line["tax_details"]["taxes_data"]) == 1
-            and line.get("record") is not None
-            and "carshare_component" in line["record"]._fields
-            and line["record"].carshare_component
-        ]
-        for suffix, currency_of in (
-            ("_currency", lambda line: line["currency_id"]),
-            ("", lambda line: company.currency_id),
-        ):
-            deltas = [
-                currency_of(line).round(
-                    line["tax_details"]["taxes_data"][0][f"base_amount{suffix}"]
-                    - line["tax_details"][f"total_excluded{suffix}"]
+        if not base_lines or not all(self._carshare_base_line(line) for line in base_lines):
+            return result
+        groups = defaultdict(list)
+        for line in base_lines:
+            tax = line["tax_details"]["taxes_data"][0]["tax"]
+            groups[(tax, line["currency_id"], line["is_refund"])].append(line)
+        for (tax, currency, _refund), lines in groups.items():
+            for suffix, rounding in (("_currency", currency), ("", company.currency_id)):
+                tax_base = f"base_amount{suffix}"
+                for line in lines:
+                    details = line["tax_details"]
+                    details[f"delta_total_excluded{suffix}"] = rounding.round(
+                        details["taxes_data"][0][tax_base] - details[f"total_excluded{suffix}"]
+                    )
+                if not tax.price_include:
+                    continue
+                datas = [line["tax_details"]["taxes_data"][0] for line in lines]
+                gap = rounding.round(
+                    sum(line["tax_details"][f"total_included{suffix}"] for line in lines)
+                    - sum(data[f"tax_amount{suffix}"] for data in datas)
+                    - sum(data[tax_base] for data in datas)
                 )
-                for line in lines
-            ]
-            before = sum(line["tax_details"][f"delta_total_excluded{suffix}"] for line in lines)
-            if lines and currency_of(lines[0]).is_zero(sum(deltas) - before):
-                for line, delta in zip(lines, deltas, strict=True):
-                    line["tax_details"][f"delta_total_excluded{suffix}"] = delta
+                if gap:
+                    biggest = max(
+                        lines, key=lambda line: abs(line["tax_details"][f"total_included{suffix}"])
+                    )
+                    biggest["tax_details"][f"delta_total_excluded{suffix}"] += gap
+                    biggest["tax_details"]["taxes_data"][0][tax_base] += gap
         return result
+
+    @staticmethod
+    def _carshare_base_line(line):
+        """A carsharing line with a single tax."""
+        record = line.get("record")
+        return (
+            len(line["tax_details"]["taxes_data"]) == 1
+            and record is not None
+            and "carshare_component" in record._fields
+            and bool(record.carshare_component)
+        )

@@ -143,11 +143,10 @@ class TestAccounting(CarshareBillingCase):
         self.assertEqual(self._product_lines(invoice, "booking_fee").account_id.code, "708800")
 
     def test_generated_invoices_keep_each_rate_whole(self):
-        """Invoices of random tax-included lines, some exempt: each rate's lines are booked at
-        its taxable amount (the rate's prices / 1.2, rounded once), its VAT is that amount x 20 %
-        rounded (BR-S-09), and the Factur-X keeps EN 16931's rules. The figures are recomputed
-        here from the prices alone. (The total matches the prices except when a rate's base
-        falls on a half cent: docs/billing.md.)"""
+        """Invoices of random tax-included lines, some exempt: the total is the sum of the
+        prices; each rate's VAT is its prices x 20 / 120 rounded once, its lines are booked at
+        the rest; the Factur-X keeps EN 16931's rules. The figures are recomputed here from the
+        prices alone."""
         service = self._chart_tax("tva_normale_encaissement_ttc")
         exempt = self.company.carshare_insurance_tax_id
         product = self.env.ref("carshare_billing.product_carshare_time")
@@ -181,7 +180,8 @@ class TestAccounting(CarshareBillingCase):
             invoice.action_post()
             total_taxed = round(sum(p for tax, p in lines if tax == service), 2)
             total_exempt = round(sum(p for tax, p in lines if tax == exempt), 2)
-            base_taxed = _cents(Decimal(str(total_taxed)) / Decimal("1.2"))
+            vat = _cents(Decimal(str(total_taxed)) / Decimal(6))
+            base_taxed = round(total_taxed - vat, 2)
             booked = {
                 tax: -sum(
                     invoice.invoice_line_ids.filtered(lambda aml, t=tax: aml.tax_ids == t).mapped(
@@ -190,11 +190,43 @@ class TestAccounting(CarshareBillingCase):
                 )
                 for tax in (service, exempt)
             }
+            self.assertAlmostEqual(invoice.amount_total, total_taxed + total_exempt, msg=lines)
+            self.assertAlmostEqual(invoice.amount_tax, vat, msg=lines)
             self.assertAlmostEqual(booked[service], base_taxed, msg=lines)
             self.assertAlmostEqual(booked[exempt], total_exempt, msg=lines)
-            vat = _cents(Decimal(str(base_taxed)) * Decimal("0.2"))
-            self.assertAlmostEqual(invoice.amount_tax, vat, msg=lines)
             self.assertEqual(en16931_errors(invoice._carshare_facturx_xml()), [], lines)
+
+    def test_tax_included_base_on_a_half_cent(self):
+        """2.95 + 25.70 = 28.65 TTC at 20 %: 23.875 HT, 4.775 VAT. The VAT rounds to 4.78 and
+        the base is the rest, 23.87: the driver pays the prices, not 23.88 + 4.78 = 28.66."""
+        service = self._chart_tax("tva_normale_encaissement_ttc")
+        product = self.env.ref("carshare_billing.product_carshare_time")
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.employer.id,
+                "invoice_date": "2025-01-31",
+                "carshare_community_id": self.community.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "quantity": 1,
+                            "price_unit": price,
+                            "tax_ids": [Command.set(service.ids)],
+                            "carshare_component": "time",
+                        }
+                    )
+                    for price in (2.95, 25.70)
+                ],
+            }
+        )
+        self.assertAlmostEqual(invoice.amount_total, 28.65)
+        self.assertAlmostEqual(invoice.amount_tax, 4.78)
+        self.assertAlmostEqual(invoice.amount_untaxed, 23.87)
+        self.assertAlmostEqual(-sum(invoice.invoice_line_ids.mapped("balance")), 23.87)
+        invoice.action_post()
+        self.assertEqual(en16931_errors(invoice._carshare_facturx_xml()), [])
 
     def test_stripe_fees_on_6278(self):
         self.assertEqual(self.company._carshare_bank_charges_account().code, "627800")
