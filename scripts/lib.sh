@@ -28,6 +28,10 @@ ensure_system_packages() {
     done
     command -v mosquitto >/dev/null || missing+=(mosquitto)
     command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
+    # Invoices are printed by wkhtmltopdf (Debian's build: the patched one cannot be fetched
+    # here, the Docker image has it) and read back by the tests with pdftotext.
+    command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
+    command -v pdftotext >/dev/null || missing+=(poppler-utils)
     if [ "${CARSHARE_TEST_TOOLS:-0}" = 1 ]; then
         # Odoo's HttpCase skips its browser tours, silently, when no Chromium is found; the
         # deployment's compose file is checked by docker-compose's own parser.

@@ -27,6 +27,23 @@ class AccountMove(models.Model):
         help="The responsible damage whose insurance excess this invoice charges.",
     )
 
+    # -- legal mentions ----------------------------------------------------------------------------
+
+    def _carshare_is_business(self):
+        """Invoiced to a business (a company or a public body), which owes the late payment
+        penalties and indemnity printed on its invoices."""
+        self.ensure_one()
+        return self.commercial_partner_id.is_company
+
+    def _carshare_is_self_billed(self):
+        """A beneficiary's bill of a revenue reversal, issued by the company (autofacturation)."""
+        self.ensure_one()
+        return self.move_type in ("in_invoice", "in_refund") and bool(
+            self.env["carshare.reversal.statement.line"]
+            .sudo()
+            .search_count([("move_id", "=", self.id)], limit=1)
+        )
+
     # -- Factur-X for Chorus Pro -----------------------------------------------------------------
 
     def _chorus_get_invoice(self, chorus_invoice_format):

@@ -153,10 +153,21 @@ class CarshareTariff(models.Model):
         return version
 
     @api.model
-    def _line_taxes(self, product, company, fiscal_position, tax_included):
-        """Taxes of a line: the product's, else the company's default sales tax."""
-        taxes = product.taxes_id._filter_taxes_by_company(company) or company.account_sale_tax_id
-        taxes = fiscal_position.map_tax(taxes)
+    def _line_taxes(self, product, company, fiscal_position, tax_included, component=None):
+        """Taxes of a line: the product's, else the company's default sales tax, as taxes of a
+        service (see ``account.tax._carshare_service_taxes``); insurance is exempt unless the
+        company taxes it."""
+        if (
+            component == "insurance"
+            and company.carshare_insurance_vat_exempt
+            and company._carshare_french_vat()
+        ):
+            taxes = company._carshare_insurance_tax()
+        else:
+            taxes = (
+                product.taxes_id._filter_taxes_by_company(company) or company.account_sale_tax_id
+            )
+        taxes = fiscal_position.map_tax(taxes)._carshare_service_taxes(company)
         return taxes._carshare_tax_included() if tax_included else taxes
 
     def _priced_rows(self, lines, fiscal_position=None, partner=None):
@@ -169,7 +180,11 @@ class CarshareTariff(models.Model):
             if line.get("display_type"):
                 continue
             taxes = self._line_taxes(
-                line["product"], self.company_id, fiscal_position, line["tax_included"]
+                line["product"],
+                self.company_id,
+                fiscal_position,
+                line["tax_included"],
+                line["component"],
             )
             amounts = taxes.compute_all(
                 line["price_unit"] * (1 - line["discount"] / 100),

@@ -342,7 +342,10 @@ class CarshareTariffVersion(models.Model):
         days = math.ceil((date_end - date_start).total_seconds() / 86400)
         if not (self.insurance_day_price and days > 0):
             return []
-        name = self.env._("Insurance excess buy-back, %(days)s started days", days=days)
+        if days == 1:
+            name = self.env._("Insurance excess buy-back, 1 started day")
+        else:
+            name = self.env._("Insurance excess buy-back, %(days)s started days", days=days)
         return [self._fee_line("insurance", self.insurance_day_price, name, days)]
 
     def _insurance_year_lines(self, date_from):

@@ -102,7 +102,11 @@ class SaleOrder(models.Model):
             return {**line, "display_type": values["display_type"]}
         product = values["product"]
         taxes = self.env["carshare.tariff"]._line_taxes(
-            product, self.company_id, self.fiscal_position_id, values["tax_included"]
+            product,
+            self.company_id,
+            self.fiscal_position_id,
+            values["tax_included"],
+            values["component"],
         )
         return {
             **line,

@@ -1,1 +1,1 @@
-from . import account_invoice_report, carshare_community_statement
+from . import account_invoice_report, carshare_community_statement, carshare_ereporting

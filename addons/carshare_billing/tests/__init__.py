@@ -1,11 +1,13 @@
 from . import (
     test_access_rights,
+    test_accounting,
     test_booking_billing,
     test_card_demo,
     test_chorus,
     test_deposit,
     test_distance_hold,
     test_insurance,
+    test_invoice_pdf,
     test_money_path,
     test_month_end,
     test_payout,

@@ -52,7 +52,8 @@ class TestBookingBilling(CarshareBillingCase):
 
     def test_personal_trip_invoiced_at_return(self):
         """First trip of January, 2 h: 2 x 1.50 = 3.00, + 1.00 booking fee, + 4.00 monthly fee
-        = 8.00 TTC, 20 % VAT included in each line (2.50 + 0.83 + 3.33 = 6.66 untaxed)."""
+        = 8.00 TTC, 20 % VAT included, rounded on the total (EN 16931): 8.00 / 1.2 = 6.67
+        untaxed."""
         booking = self._trip(FRIDAY_9H, 2, km=35)
         invoice = booking.carshare_invoice_ids
         self.assertEqual(len(invoice), 1)
@@ -60,7 +61,7 @@ class TestBookingBilling(CarshareBillingCase):
         self.assertEqual(invoice.partner_id, self.alice)
         self.assertEqual(invoice.carshare_community_id, self.community)
         self.assertAlmostEqual(invoice.amount_total, 8.0)
-        self.assertAlmostEqual(invoice.amount_untaxed, 6.66)
+        self.assertAlmostEqual(invoice.amount_untaxed, 6.67)
         self.assertEqual(booking.billing_state, "invoiced")
         default_tax = self.company.account_sale_tax_id
         for line in invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product"):

@@ -65,16 +65,16 @@ class TestInsurance(CarshareBillingCase):
         self.assertAlmostEqual(self._lines(booking, "insurance").price_unit, 9.0)
 
     def test_buyback_invoiced_at_return(self):
-        """Invoiced with the trip: 3.00 + 1.00 + 4.00 + 7.60 = 15.60 TTC; the income of the
-        buy-back product holds 7.60 / 1.2 = 6.33."""
+        """Invoiced with the trip: 3.00 + 1.00 + 4.00 + 7.60 = 15.60 TTC; the buy-back is exempt
+        of VAT (art. 261 C CGI): its income holds the 7.60."""
         booking = self._book(FRIDAY_9H, 2)
         booking.carshare_insurance_buyback = True
         self._drive(booking)
         invoice = booking.carshare_invoice_ids
         self.assertAlmostEqual(invoice.amount_total, 15.6)
         line = invoice.invoice_line_ids.filtered(lambda aml: aml.carshare_component == "insurance")
-        self.assertAlmostEqual(line.price_subtotal, 6.33)
-        self.assertAlmostEqual(self.vehicle.carshare_buyback_revenue, 6.33)
+        self.assertAlmostEqual(line.price_subtotal, 7.6)
+        self.assertAlmostEqual(self.vehicle.carshare_buyback_revenue, 7.6)
 
     def test_yearly_insurance_replaces_the_buyback(self):
         """A member of the yearly insurance pays no daily buy-back; the month-end billing
@@ -309,9 +309,8 @@ class TestInsurance(CarshareBillingCase):
     # -- estimates ---------------------------------------------------------------------------------
 
     def test_price_estimate_writes_nothing(self):
-        """An unsaved booking of 3 h with the buy-back: 13.10 TTC, 3.75 + 0.83 + 6.33 = 10.91
-        untaxed, and no order,
-        booking or line created."""
+        """An unsaved booking of 3 h with the buy-back: 13.10 TTC, 3.75 + 0.83 + 7.60 (exempt)
+        = 12.18 untaxed, and no order, booking or line created."""
         orders = self.env["sale.order"].search_count([])
         bookings = self.env["carshare.booking"].search_count([])
         estimate = self.env["carshare.booking"]._carshare_price_estimate_for(
@@ -326,7 +325,7 @@ class TestInsurance(CarshareBillingCase):
             }
         )
         self.assertAlmostEqual(estimate["total"], 13.1)
-        self.assertAlmostEqual(estimate["untaxed"], 10.91)
+        self.assertAlmostEqual(estimate["untaxed"], 12.18)
         self.assertEqual(estimate["currency"], self.company.currency_id)
         self.assertEqual(
             [row["key"] for row in estimate["lines"]], ["time", "booking_fee", "insurance"]

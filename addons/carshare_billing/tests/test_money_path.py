@@ -22,12 +22,13 @@ class TestMoneyPath(FakeStripeMixin, CarshareBillingCase):
 
     Alice registers a card and books 3 hours for personal use: 150.00 are held on her card.
     She scratches the car; the trip (4.50 + 1.00 booking fee + 4.00 monthly fee = 9.50 TTC,
-    7.91 HT) is charged on her card 24 hours after the end; the excess (900.00 HT, 1,080.00 TTC)
-    is invoiced; the manager captures 100.00 of the hold towards it and Stripe releases the
-    other 50.00. Stripe pays out 109.50 less its fees (0.39 + 1.75 = 2.14): 107.36. The
-    community's revenue of January (7.91 HT, paid) less the booking fee (0.83) and Stripe's
-    fee of the trip's charge (0.39; the excess is not reversed yet, nor its capture's 1.75),
-    6.69, is reversed 70 / 15 / 15 to the owner, the insurer and the platform."""
+    7.92 HT, the VAT rounded on the total) is charged on her card 24 hours after the end; the
+    excess (900.00 HT, 1,080.00 TTC) is invoiced; the manager captures 100.00 of the hold
+    towards it and Stripe releases the other 50.00. Stripe pays out 109.50 less its fees
+    (0.39 + 1.75 = 2.14): 107.36. The community's revenue of January (7.92 HT, paid) less the
+    booking fee (0.83) and Stripe's fee of the trip's charge (0.39; the excess is not reversed
+    yet, nor its capture's 1.75), 6.70, is reversed 70 / 15 / 15 to the owner, the insurer and
+    the platform."""
 
     def setUp(self):
         super().setUp()
@@ -108,7 +109,8 @@ class TestMoneyPath(FakeStripeMixin, CarshareBillingCase):
         self._drive(booking)
         trip_invoice = booking.carshare_invoice_ids
         self.assertAlmostEqual(trip_invoice.amount_total, 9.5)
-        self.assertAlmostEqual(trip_invoice.amount_untaxed, 7.91)
+        # 9.50 TTC, VAT rounded on the total: 9.50 / 1.2 = 7.9167, 7.92 untaxed.
+        self.assertAlmostEqual(trip_invoice.amount_untaxed, 7.92)
         excess = self._damage(booking).carshare_excess_move_id
         self.assertAlmostEqual(excess.amount_total, 1080.0)
         self.assertEqual(self._moved()["receivable"], 1089.5)
@@ -160,24 +162,25 @@ class TestMoneyPath(FakeStripeMixin, CarshareBillingCase):
             {"receivable": 980.0, "bank": 107.36, "outstanding": 0.0, "charges": 2.14},
         )
 
-        # January's reversal: 7.91 - 0.83 - 0.39 = 6.69, split 70 / 15 / 15: 4.68 (4.683),
-        # 1.00 (1.0035) and the rest, 1.01.
+        # January's reversal: 7.92 - 0.83 - 0.39 = 6.70 (the excess capture's 1.75 fee stays
+        # out: the excess is not reversed yet), split 70 / 15 / 15: 4.69, 1.005 rounded half up
+        # to 1.01, and the rest, 1.00.
         statement = self.env["carshare.reversal.statement"].create(
             {"rule_id": self.rule.id, "date_from": "2025-01-01", "date_to": "2025-01-31"}
         )
         statement.action_compute()
-        self.assertAlmostEqual(statement.revenue_amount, 7.91)
+        self.assertAlmostEqual(statement.revenue_amount, 7.92)
         self.assertAlmostEqual(statement.booking_fee_amount, 0.83)
         self.assertAlmostEqual(statement.stripe_fee_amount, 0.39)
-        self.assertAlmostEqual(statement.net_amount, 6.69)
+        self.assertAlmostEqual(statement.net_amount, 6.70)
         statement.action_confirm()
         bills = statement.line_ids.move_id
         shares = {bill.partner_id: bill.amount_total for bill in bills}
-        self.assertEqual(shares, {self.owner: 4.68, self.insurer: 1.0, self.platform: 1.01})
+        self.assertEqual(shares, {self.owner: 4.69, self.insurer: 1.01, self.platform: 1.0})
         for partner, amount in shares.items():
             self.assertEqual(self._balance(partner.property_account_payable_id, partner), -amount)
         self.assertEqual(set(bills.invoice_line_ids.account_id.mapped("account_type")), {"expense"})
-        self.assertAlmostEqual(sum(bills.invoice_line_ids.mapped("balance")), 6.69)
+        self.assertAlmostEqual(sum(bills.invoice_line_ids.mapped("balance")), 6.70)
         # The excess, partly paid, waits for a later statement; the trip is not reversed twice.
         self.assertNotIn(excess, statement.revenue_line_ids.move_id)
         self.assertEqual(statement.revenue_line_ids.move_id, trip_invoice)

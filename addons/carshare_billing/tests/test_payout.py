@@ -73,13 +73,13 @@ class TestPayout(FakeStripeMixin, CarshareBillingCase):
         self.assertEqual(methods, {"GET"})
 
     def test_reconciliation_books_the_fee_as_bank_charge(self):
-        """The bank receives 12.80: 0.70 on 627100, the outstanding receipts of both payments
+        """The bank receives 12.80: 0.70 on 627800, the outstanding receipts of both payments
         (13.50) settled, the statement line reconciled."""
         payout = self._payout()
         payments = payout.payment_ids
         outstanding = payments[0]._seek_for_lines()[0].account_id
         charges = self.company._carshare_bank_charges_account()
-        self.assertEqual(charges.code, "627100")
+        self.assertEqual(charges.code, "627800")
         outstanding_before = self._balance(outstanding)
         bank_before = self._balance(self.bank.default_account_id)
         line = self._bank_line(12.8)
@@ -238,8 +238,8 @@ class TestPayout(FakeStripeMixin, CarshareBillingCase):
         self.assertFalse(line.is_reconciled)
 
     def test_reversal_deducts_the_reconciled_fees(self):
-        """Revenue 6.66 + 4.58 = 11.24 HT, less 1.66 of booking fees and 0.70 of Stripe's fees:
-        8.88 reversed to the owner."""
+        """Revenue 6.67 (8.00 / 1.2) + 4.58 (5.50 / 1.2) = 11.25 HT, less 1.66 of booking fees
+        and 0.70 of Stripe's fees: 8.89 reversed to the owner."""
         owner = self.env["res.partner"].create({"name": "Collectivité", "is_company": True})
         rule = self.env["carshare.reversal.rule"].create(
             {
@@ -256,9 +256,9 @@ class TestPayout(FakeStripeMixin, CarshareBillingCase):
             {"rule_id": rule.id, "date_from": "2025-01-01", "date_to": "2025-01-31"}
         )
         statement.action_compute()
-        self.assertAlmostEqual(statement.revenue_amount, 11.24)
+        self.assertAlmostEqual(statement.revenue_amount, 11.25)
         self.assertAlmostEqual(statement.booking_fee_amount, 1.66)
         self.assertAlmostEqual(statement.stripe_fee_amount, 0.7)
-        self.assertAlmostEqual(statement.net_amount, 8.88)
+        self.assertAlmostEqual(statement.net_amount, 8.89)
         statement.action_confirm()
-        self.assertAlmostEqual(statement.line_ids.move_id.amount_total, 8.88)
+        self.assertAlmostEqual(statement.line_ids.move_id.amount_total, 8.89)

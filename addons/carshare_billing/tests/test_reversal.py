@@ -67,25 +67,26 @@ class TestReversal(CarshareBillingCase):
         return sum(lines.mapped("balance"))
 
     def test_statement_of_the_paid_revenue(self):
-        """A 10 h trip paid: 15.00 + 1.00 + 4.00 = 20.00 TTC, 12.50 + 0.83 + 3.33 = 16.66 HT.
-        Less the 0.83 booking fee: 15.83; less 10 % commission (1.58): 14.25, shared 9.98 /
-        2.14 / 2.13. An unpaid trip is left for a later statement."""
+        """A 10 h trip paid: 15.00 + 1.00 + 4.00 = 20.00 TTC, VAT rounded on the total: 20.00 /
+        1.2 = 16.67 HT. Less the 0.83 booking fee: 15.84; less 10 % commission (1.58): 14.26,
+        shared 9.98 (70 %) / 2.14 (15 %) / 2.14 (the rest). An unpaid trip is left for a later
+        statement."""
         paid = self._trip(FRIDAY_9H, 10)
         self._trip(FRIDAY_9H + timedelta(days=3), 2)
         self._pay(paid.carshare_invoice_ids)
         statement = self._statement()
         self.assertTrue(statement.name.startswith("REV/"))
-        self.assertAlmostEqual(statement.revenue_amount, 16.66)
+        self.assertAlmostEqual(statement.revenue_amount, 16.67)
         self.assertAlmostEqual(statement.booking_fee_amount, 0.83)
         self.assertAlmostEqual(statement.stripe_fee_amount, 0.0)
         self.assertAlmostEqual(statement.commission_amount, 1.58)
-        self.assertAlmostEqual(statement.net_amount, 14.25)
+        self.assertAlmostEqual(statement.net_amount, 14.26)
         self.assertEqual(statement.revenue_line_ids.move_id, paid.carshare_invoice_ids)
         amounts = {line.partner_id: line.amount for line in statement.line_ids}
         self.assertAlmostEqual(amounts[self.owner], 9.98)
         self.assertAlmostEqual(amounts[self.insurer], 2.14)
-        self.assertAlmostEqual(amounts[self.platform], 2.13)
-        self.assertAlmostEqual(sum(amounts.values()), 14.25)
+        self.assertAlmostEqual(amounts[self.platform], 2.14)
+        self.assertAlmostEqual(sum(amounts.values()), 14.26)
 
     def test_confirmation_posts_the_vendor_bills(self):
         """Each beneficiary's bill is posted, untaxed, on its payable account; the revenue it
@@ -99,14 +100,14 @@ class TestReversal(CarshareBillingCase):
         self.assertEqual(len(bills), 3)
         self.assertEqual(set(bills.mapped("move_type")), {"in_invoice"})
         self.assertEqual(set(bills.mapped("state")), {"posted"})
-        self.assertAlmostEqual(sum(bills.mapped("amount_total")), 14.25)
+        self.assertAlmostEqual(sum(bills.mapped("amount_total")), 14.26)
         self.assertFalse(bills.line_ids.tax_ids)
         owner_bill = bills.filtered(lambda m: m.partner_id == self.owner)
         self.assertAlmostEqual(owner_bill.amount_total, 9.98)
         payable = self.owner.property_account_payable_id
         self.assertAlmostEqual(self._balance(payable, self.owner), -9.98)
         expense = owner_bill.invoice_line_ids.account_id
-        self.assertAlmostEqual(sum(bills.invoice_line_ids.mapped("balance")), 14.25)
+        self.assertAlmostEqual(sum(bills.invoice_line_ids.mapped("balance")), 14.26)
         self.assertEqual(expense.account_type, "expense")
         self.assertEqual(
             trip.carshare_invoice_ids.invoice_line_ids.filtered("product_id").mapped(
@@ -185,8 +186,8 @@ class TestReversal(CarshareBillingCase):
 
     def test_settled_by_payments(self):
         """Each beneficiary's bill is posted and paid at once from the bank journal: the payable
-        nets to 0, the expense holds the 15.83 reversed and the bank's outstanding payments
-        account -15.83 until the bank statement."""
+        nets to 0, the expense holds the 15.84 reversed (16.67 HT less the 0.83 booking fee)
+        and the bank's outstanding payments account -15.84 until the bank statement."""
         bank = self.company_data["default_journal_bank"]
         self.rule.write({"settlement": "payment", "journal_id": bank.id, "commission_percent": 0})
         trip = self._trip(FRIDAY_9H, 10)
@@ -198,7 +199,7 @@ class TestReversal(CarshareBillingCase):
         self.assertEqual(set(payments.mapped("payment_type")), {"outbound"})
         self.assertEqual(set(payments.mapped("journal_id")), {bank})
         self.assertEqual(set(payments.mapped("state")) - {"in_process", "paid"}, set())
-        self.assertAlmostEqual(sum(payments.mapped("amount")), 15.83)
+        self.assertAlmostEqual(sum(payments.mapped("amount")), 15.84)
         bills = statement.line_ids.move_id
         self.assertEqual(len(bills), 3)
         self.assertEqual(set(bills.mapped("journal_id.type")), {"purchase"})
@@ -211,12 +212,12 @@ class TestReversal(CarshareBillingCase):
         expense_lines = self.env["account.move.line"].search(
             [("account_id", "=", expense.id), ("move_id", "in", bills.ids)]
         )
-        self.assertAlmostEqual(sum(expense_lines.mapped("balance")), 15.83)
+        self.assertAlmostEqual(sum(expense_lines.mapped("balance")), 15.84)
         outstanding = payments.move_id.line_ids.filtered(
             lambda aml: aml.account_id.account_type != "liability_payable"
         )
         self.assertEqual(len(outstanding.account_id), 1)
-        self.assertAlmostEqual(sum(outstanding.mapped("balance")), -15.83)
+        self.assertAlmostEqual(sum(outstanding.mapped("balance")), -15.84)
         statement.action_done()
         self.assertEqual(statement.state, "done")
 
@@ -238,7 +239,7 @@ class TestReversal(CarshareBillingCase):
         self._pay(trip.carshare_invoice_ids)
         statement = self._statement()
         self.assertAlmostEqual(statement.booking_fee_amount, 0.0)
-        self.assertAlmostEqual(statement.net_amount, 16.66)
+        self.assertAlmostEqual(statement.net_amount, 16.67)
 
     def test_booking_fee_on_its_own_account(self):
         account = self.env["account.account"].create(
@@ -358,7 +359,7 @@ class TestReversal(CarshareBillingCase):
         self.assertEqual(
             (statement.date_from, statement.date_to), (date(2025, 1, 1), date(2025, 3, 31))
         )
-        self.assertAlmostEqual(statement.net_amount, 14.25)
+        self.assertAlmostEqual(statement.net_amount, 14.26)
 
     def test_cron_period_ends_in_the_communitys_time_zone(self):
         """At 23:30 UTC on 31 March it is already 1 April in Paris: the first quarter has

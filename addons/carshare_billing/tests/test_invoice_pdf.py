@@ -1,0 +1,122 @@
+import shutil
+import subprocess
+from datetime import timedelta
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import FRIDAY_9H, CarshareBillingCase
+
+
+def pdf_text(pdf):
+    """The text of a PDF as pdftotext reads it, on one line."""
+    result = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True, timeout=60
+    )
+    return " ".join(result.stdout.decode().split())
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicePdf(CarshareBillingCase):
+    """Invoices as the accountant reads them: real PDFs printed by wkhtmltopdf (whatever its
+    build), read back with pdftotext."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for tool in ("wkhtmltopdf", "pdftotext"):
+            if not shutil.which(tool):
+                raise AssertionError(f"{tool} is missing: scripts/lib.sh installs it")
+        cls.company.partner_id.write(
+            {
+                "siren": "732829320",
+                "nic": "00074",
+                "vat": "FR44732829320",
+                "street": "1 place du Général Bonet",
+                "zip": "61000",
+                "city": "Alençon",
+            }
+        )
+        cls.version.monthly_fee = 0.0
+
+    def _pdf_text(self, records, report="account.account_invoices"):
+        pdf, kind = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(report, records.ids)
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        return pdf_text(pdf)
+
+    def _employer_invoice(self):
+        """Bob drives 2 h for Acme: 3.00 + 1.00 = 4.00 TTC, 3.33 HT; 1.50 an hour is 1.25 HT."""
+        self._trip(FRIDAY_9H, 2, driver=self.bob, usage="pro")
+        return self._month_end().filtered(lambda m: m.partner_id == self.employer)
+
+    def test_business_invoice_legal_mentions(self):
+        invoice = self._employer_invoice()
+        invoice.invoice_date_due = invoice.invoice_date + timedelta(days=30)
+        text = self._pdf_text(invoice)
+        for mention in (
+            "SIRET 73282932000074",
+            "VAT number FR44732829320",
+            "1 place du Général Bonet",
+            "Payment due on 03/02/2025",
+            "penalties at 12 % a year",
+            "fixed indemnity of 40.00 €",
+            "recovery costs",
+            "No discount for early payment",
+            "Service Delivery",
+            "Unit Price (excl. tax)",
+            "1.25",
+        ):
+            self.assertIn(mention, text)
+        for wrong in ("Goods Delivery", "Option to pay tax on debits"):
+            self.assertNotIn(wrong, text)
+
+    def test_residents_invoice(self):
+        """A resident owes no recovery indemnity and reads prices taxes included (1.50)."""
+        invoice = self._trip(FRIDAY_9H, 2).carshare_invoice_ids
+        text = self._pdf_text(invoice)
+        self.assertIn("SIRET 73282932000074", text)
+        self.assertIn("Payment due on", text)
+        self.assertIn("1.50", text)
+        self.assertNotIn("recovery costs", text)
+        self.assertNotIn("excl. tax", text)
+        self.assertNotIn("Option to pay tax on debits", text)
+
+    def test_vat_on_debits_is_printed(self):
+        self.company.carshare_vat_on_debits = True
+        text = self._pdf_text(self._employer_invoice())
+        self.assertIn("Option to pay tax on debits", text)
+        self.assertIn("Service Delivery", text)
+
+    def test_self_billed_reversal_says_autofacturation(self):
+        """The platform issues the owner's bill of a revenue reversal: the statement and the
+        bill say so; the driver's invoice does not."""
+        invoice = self._trip(FRIDAY_9H, 2).carshare_invoice_ids
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"payment_date": "2025-01-20"})._create_payments()
+        owner = self.env["res.partner"].create({"name": "Commune", "is_company": True})
+        rule = self.env["carshare.reversal.rule"].create(
+            {
+                "community_id": self.community.id,
+                "period": "monthly",
+                "date_start": "2025-01-01",
+                "share_ids": [Command.create({"partner_id": owner.id, "percent": 100})],
+            }
+        )
+        statement = self.env["carshare.reversal.statement"].create(
+            {"rule_id": rule.id, "date_from": "2025-01-01", "date_to": "2025-01-31"}
+        )
+        statement.action_compute()
+        statement.action_confirm()
+        bill = statement.line_ids.move_id
+        self.assertIn("Autofacturation", self._pdf_text(bill))
+        self.assertIn(
+            "Autofacturation",
+            self._pdf_text(statement, "carshare_billing.action_report_reversal_statement"),
+        )
+        self.assertNotIn("Autofacturation", self._pdf_text(invoice))
