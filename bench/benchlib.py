@@ -3,6 +3,9 @@
 import socket
 import statistics
 import subprocess
+import time
+
+import requests
 
 
 def percentile(values, share):
@@ -59,3 +62,39 @@ def open_registry(args):
 
     odoo.tools.config.parse_config(["-c", args.conf, "-d", args.db, "--log-level=warn"])
     return odoo.modules.registry.Registry(args.db)
+
+
+def start_server(args, workers):
+    """An Odoo server on ``args.db`` with ``workers`` workers on free ports, once it answers:
+    ``(process, base url)``; the caller terminates it."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            "odoo",
+            "-c",
+            args.conf,
+            "-d",
+            args.db,
+            "--http-port",
+            str(port),
+            "--gevent-port",
+            str(free_port()),
+            "--workers",
+            str(workers),
+            "--max-cron-threads",
+            "0",
+            "--log-level=warn",
+            "--db-filter",
+            f"^{args.db}$",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            requests.get(f"{url}/web/health", timeout=5)
+            break
+        except requests.RequestException:
+            time.sleep(0.5)
+    return server, url

@@ -18,13 +18,12 @@ import concurrent.futures
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
 
 import requests
-from benchlib import ensure_database, free_port, open_registry, percentile, timings
+from benchlib import ensure_database, open_registry, percentile, start_server, timings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STATION_SIZE = 10
@@ -309,35 +308,9 @@ def bench_race(env, community, args):
     admin.password = "bench"
     env.cr.commit()
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            "odoo",
-            "-c",
-            args.conf,
-            "-d",
-            args.db,
-            "--http-port",
-            str(port),
-            "--gevent-port",
-            str(free_port()),
-            "--workers",
-            "4",
-            "--max-cron-threads",
-            "0",
-            "--log-level=warn",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/jsonrpc"
+    server, base = start_server(args, workers=4)
+    url = f"{base}/jsonrpc"
     try:
-        for _ in range(120):
-            try:
-                requests.get(f"http://127.0.0.1:{port}/web/health", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.5)
 
         def confirm(booking_id):
             payload = {

@@ -15,11 +15,10 @@ bookings every 20 hours per vehicle, half behind and half ahead), publishes it, 
 import argparse
 import os
 import statistics
-import subprocess
 import time
 
 import requests
-from benchlib import ensure_database, free_port, open_registry, timings
+from benchlib import ensure_database, open_registry, start_server, timings
 from booking_availability import generate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -86,40 +85,6 @@ def bench_generation(env, community, samples):
     return results
 
 
-def start_server(args):
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            "odoo",
-            "-c",
-            args.conf,
-            "-d",
-            args.db,
-            "--http-port",
-            str(port),
-            "--gevent-port",
-            str(free_port()),
-            "--workers",
-            "2",
-            "--max-cron-threads",
-            "0",
-            "--log-level=warn",
-            "--db-filter",
-            f"^{args.db}$",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            requests.get(f"{url}/web/health", timeout=5)
-            break
-        except requests.RequestException:
-            time.sleep(0.5)
-    return server, url
-
-
 def get_many(session, url, count, headers=None):
     seconds, statuses = [], set()
     for _ in range(count):
@@ -131,7 +96,7 @@ def get_many(session, url, count, headers=None):
 
 
 def bench_http(env, community, args):
-    server, url = start_server(args)
+    server, url = start_server(args, workers=2)
     session = requests.Session()
     lines = []
     try:
