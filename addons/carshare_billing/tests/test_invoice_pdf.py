@@ -2,7 +2,6 @@ import shutil
 import subprocess
 from datetime import timedelta
 
-from odoo import Command
 from odoo.tests import tagged
 
 from .common import FRIDAY_9H, CarshareBillingCase
@@ -99,18 +98,7 @@ class TestInvoicePdf(CarshareBillingCase):
         self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=invoice.ids
         ).create({"payment_date": "2025-01-20"})._create_payments()
-        owner = self.env["res.partner"].create({"name": "Commune", "is_company": True})
-        rule = self.env["carshare.reversal.rule"].create(
-            {
-                "community_id": self.community.id,
-                "period": "monthly",
-                "date_start": "2025-01-01",
-                "share_ids": [Command.create({"partner_id": owner.id, "percent": 100})],
-            }
-        )
-        statement = self.env["carshare.reversal.statement"].create(
-            {"rule_id": rule.id, "date_from": "2025-01-01", "date_to": "2025-01-31"}
-        )
+        statement = self._january_statement("Commune")
         statement.action_compute()
         statement.action_confirm()
         bill = statement.line_ids.move_id

@@ -3,7 +3,6 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
@@ -178,18 +177,7 @@ class TestPayout(FakeStripeMixin, CarshareBillingCase):
     def test_other_company_reads_nothing(self):
         """An accountant of another company reads none of this company's payout lines, Stripe
         events, reversal shares and statement lines."""
-        owner = self.env["res.partner"].create({"name": "Collectivité", "is_company": True})
-        rule = self.env["carshare.reversal.rule"].create(
-            {
-                "community_id": self.community.id,
-                "period": "monthly",
-                "date_start": "2025-01-01",
-                "share_ids": [Command.create({"partner_id": owner.id, "percent": 100})],
-            }
-        )
-        statement = self.env["carshare.reversal.statement"].create(
-            {"rule_id": rule.id, "date_from": "2025-01-01", "date_to": "2025-01-31"}
-        )
+        statement = self._january_statement("Collectivité")
         statement.action_compute()
         self._payout()
         self.env["carshare.stripe.event"].sudo()._carshare_record(
@@ -240,21 +228,10 @@ class TestPayout(FakeStripeMixin, CarshareBillingCase):
     def test_reversal_deducts_the_reconciled_fees(self):
         """Revenue 6.67 (8.00 / 1.2) + 4.58 (5.50 / 1.2) = 11.25 HT, less 1.66 of booking fees
         and 0.70 of Stripe's fees: 8.89 reversed to the owner."""
-        owner = self.env["res.partner"].create({"name": "Collectivité", "is_company": True})
-        rule = self.env["carshare.reversal.rule"].create(
-            {
-                "community_id": self.community.id,
-                "period": "monthly",
-                "date_start": "2025-01-01",
-                "share_ids": [Command.create({"partner_id": owner.id, "percent": 100})],
-            }
-        )
+        statement = self._january_statement("Collectivité")
         payout = self._payout()
         self._bank_line(12.8)
         payout.action_reconcile()
-        statement = self.env["carshare.reversal.statement"].create(
-            {"rule_id": rule.id, "date_from": "2025-01-01", "date_to": "2025-01-31"}
-        )
         statement.action_compute()
         self.assertAlmostEqual(statement.revenue_amount, 11.25)
         self.assertAlmostEqual(statement.booking_fee_amount, 1.66)
