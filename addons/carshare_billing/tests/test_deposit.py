@@ -402,7 +402,7 @@ class TestDeposit(FakeStripeMixin, CarshareBillingCase):
         second one is released all the same."""
         _booking, first = self._held()
         second = self._book(FRIDAY_9H + timedelta(days=1), 2).carshare_deposit_ids
-        (first | second).write({"release_due_at": FRIDAY_9H})
+        (first | second).sudo().write({"release_due_at": FRIDAY_9H})
         first.hold_transaction_id.provider_reference = "pi_unknown"
         with mute_logger(DEPOSIT_LOGGER, "odoo.addons.payment_stripe.models.payment_provider"):
             self._cron(FRIDAY_9H + timedelta(hours=1))
@@ -415,7 +415,7 @@ class TestDeposit(FakeStripeMixin, CarshareBillingCase):
     def test_release_of_a_hold_stripe_already_dropped(self):
         _booking, deposit = self._held()
         self.fake_stripe.expire_holds(self._intent(deposit)["created"] + 8 * 86400)
-        deposit.release_due_at = FRIDAY_9H
+        deposit.sudo().release_due_at = FRIDAY_9H
         self._cron(FRIDAY_9H + timedelta(hours=1))
         self.assertEqual(deposit.state, "released")
         self.assertEqual(deposit.hold_transaction_id.state, "cancel")

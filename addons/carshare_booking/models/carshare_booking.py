@@ -768,6 +768,15 @@ class CarshareBooking(models.Model):
         odometer = vehicle.odometer if odometer is None else odometer
         energy = vehicle.carshare_battery_level if energy is None else energy
         self.env["carshare.inspection"]._check_reading_bounds(odometer, energy)
+        if odometer < self.odometer_start and _DEVICE_EVENT.get() is None:
+            # A person typing it corrects it now; a device's reading is held for a manager.
+            raise ValidationError(
+                self.env._(
+                    "The odometer at return (%(end)s) cannot be lower than at pick-up (%(start)s).",
+                    end=odometer,
+                    start=self.odometer_start,
+                )
+            )
         now = max(self._event_time(), self.date_pickup or self.date_start)
         action_write(
             self,

@@ -58,9 +58,15 @@ class TestBookingDistanceCheck(BookingCase):
                 self.community.max_average_speed_kmh = wrong
 
     def test_odometer_backwards_is_held_not_refused(self):
+        """A device's reading behind the pick-up cannot be corrected by the device: held. Typed
+        by a person, it is refused, to be typed again."""
         booking = self.picked_up()
         with freeze_time(self.at(4)):
-            booking.action_return(odometer=990)
+            with self.assertRaisesRegex(ValidationError, "cannot be lower than at pick-up"):
+                booking.action_return(odometer=990)
+            self.assertEqual(booking.state, "ongoing")
+            with device_event(self.at(4)):
+                booking.action_return(odometer=990)
         self.assertRecordValues(
             booking,
             [{"state": "done", "odometer_start": 1000, "odometer_end": 1000, "distance_km": 0}],
@@ -84,7 +90,7 @@ class TestBookingDistanceCheck(BookingCase):
 
     def test_validation_refuses_an_odometer_still_backwards(self):
         booking = self.picked_up()
-        with freeze_time(self.at(4)):
+        with freeze_time(self.at(4)), device_event(self.at(4)):
             booking.action_return(odometer=990)
         booking.odometer_end = 995
         with self.assertRaisesRegex(ValidationError, "lower than at pick-up"):
