@@ -129,9 +129,10 @@ class TestReversal(CarshareBillingCase):
 
     def test_vat_per_beneficiary(self):
         """The owner and the platform are VAT-registered, the insurer's share is exempt (art.
-        261 C CGI): its tax is cleared and it goes to 616100. Net 14.25 as above: the owner's
-        bill 9.98 + 20 % (1.996) = 11.98, the insurer's 2.14, the platform's 2.13 + 20 %
-        (0.426) = 2.56; the others on 613500 (movable property rental)."""
+        261 C CGI): its tax is cleared and it goes to 616100. Net 14.26 as above: the owner's
+        bill 9.98 (9.982) + 20 % (1.996) = 11.98, the insurer's 2.14 (2.139), the platform's the
+        rest, 14.26 - 9.98 - 2.14 = 2.14, + 20 % (0.428) = 2.57; the others on 613500 (movable
+        property rental)."""
         self.owner.vat = "FR74214401093"
         self.platform.vat = "FR40303265045"
         self.insurer.vat = "FR13542107651"
@@ -153,7 +154,7 @@ class TestReversal(CarshareBillingCase):
         expected = {
             self.owner: (9.98, 2.0, 11.98, "613500"),
             self.insurer: (2.14, 0.0, 2.14, "616100"),
-            self.platform: (2.13, 0.43, 2.56, "613500"),
+            self.platform: (2.14, 0.43, 2.57, "613500"),
         }
         for partner, (untaxed, tax, total, code) in expected.items():
             bill = bills[partner]

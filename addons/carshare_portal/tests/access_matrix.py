@@ -95,6 +95,8 @@ METHODS = {
     ("carshare.community", "action_open_tariff"): INTERNAL,
     ("carshare.damage", "action_view_excess_move"): BILLING,
     ("carshare.deposit", "action_capture"): BILLING,
+    ("carshare.deposit", "create"): NOBODY,  # the booking's flow, in superuser mode
+    ("carshare.deposit", "write"): BILLING,  # the flow's fields refused in the method
     ("carshare.deposit", "action_place_hold"): MANAGER,
     ("carshare.deposit", "action_release"): MANAGER,
     ("carshare.deposit.capture.wizard", "action_capture"): BILLING,
