@@ -149,34 +149,13 @@ class TestAccounting(CarshareBillingCase):
         prices alone."""
         service = self._chart_tax("tva_normale_encaissement_ttc")
         exempt = self.company.carshare_insurance_tax_id
-        product = self.env.ref("carshare_billing.product_carshare_time")
         draw = random.Random(14)
         for _case in range(12):
             lines = [
                 (draw.choice([service, exempt]), round(draw.uniform(0.5, 30.0), 2))
                 for _line in range(draw.randint(2, 6))
             ]
-            invoice = self.env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.employer.id,
-                    "invoice_date": "2025-01-31",
-                    "carshare_community_id": self.community.id,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "product_id": product.id,
-                                "name": "Time",
-                                "quantity": 1,
-                                "price_unit": price,
-                                "tax_ids": [Command.set(tax.ids)],
-                                "carshare_component": "time",
-                            }
-                        )
-                        for tax, price in lines
-                    ],
-                }
-            )
+            invoice = self._time_invoice(lines)
             invoice.action_post()
             total_taxed = round(sum(p for tax, p in lines if tax == service), 2)
             total_exempt = round(sum(p for tax, p in lines if tax == exempt), 2)
@@ -196,12 +175,10 @@ class TestAccounting(CarshareBillingCase):
             self.assertAlmostEqual(booked[exempt], total_exempt, msg=lines)
             self.assertEqual(en16931_errors(invoice._carshare_facturx_xml()), [], lines)
 
-    def test_tax_included_base_on_a_half_cent(self):
-        """2.95 + 25.70 = 28.65 TTC at 20 %: 23.875 HT, 4.775 VAT. The VAT rounds to 4.78 and
-        the base is the rest, 23.87: the driver pays the prices, not 23.88 + 4.78 = 28.66."""
-        service = self._chart_tax("tva_normale_encaissement_ttc")
+    def _time_invoice(self, lines):
+        """A draft invoice to the employer with one time line per ``(tax, price)``."""
         product = self.env.ref("carshare_billing.product_carshare_time")
-        invoice = self.env["account.move"].create(
+        return self.env["account.move"].create(
             {
                 "move_type": "out_invoice",
                 "partner_id": self.employer.id,
@@ -211,16 +188,23 @@ class TestAccounting(CarshareBillingCase):
                     Command.create(
                         {
                             "product_id": product.id,
+                            "name": "Time",
                             "quantity": 1,
                             "price_unit": price,
-                            "tax_ids": [Command.set(service.ids)],
+                            "tax_ids": [Command.set(tax.ids)],
                             "carshare_component": "time",
                         }
                     )
-                    for price in (2.95, 25.70)
+                    for tax, price in lines
                 ],
             }
         )
+
+    def test_tax_included_base_on_a_half_cent(self):
+        """2.95 + 25.70 = 28.65 TTC at 20 %: 23.875 HT, 4.775 VAT. The VAT rounds to 4.78 and
+        the base is the rest, 23.87: the driver pays the prices, not 23.88 + 4.78 = 28.66."""
+        service = self._chart_tax("tva_normale_encaissement_ttc")
+        invoice = self._time_invoice([(service, 2.95), (service, 25.70)])
         self.assertAlmostEqual(invoice.amount_total, 28.65)
         self.assertAlmostEqual(invoice.amount_tax, 4.78)
         self.assertAlmostEqual(invoice.amount_untaxed, 23.87)
