@@ -2,7 +2,9 @@ import re
 import unicodedata
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
+
+from odoo.addons.carshare_fleet.access import MANAGER_GROUP, check_groups
 
 SYSTEM_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 GBFS_FIELDS = {
@@ -157,10 +159,11 @@ class CarshareCommunity(models.Model):
         return result
 
     def _check_gbfs_manager(self):
-        if not self.env.user.has_group("carshare_fleet.group_carshare_manager"):
-            raise AccessError(
-                self.env._("Only carsharing managers manage the open data of a community.")
-            )
+        check_groups(
+            self.env,
+            MANAGER_GROUP,
+            message=self.env._("Only carsharing managers manage the open data of a community."),
+        )
 
     def action_gbfs_refresh(self):
         """Drop the cached files: the next request generates them again."""
