@@ -21,6 +21,7 @@ class TestAccountantScreens(CarshareBillingCase, ScreensCase):
             "cs_screens_accountant",
             groups="carshare_billing.group_carshare_accountant",
             name="Claude Comptable",
+            lang=cls.screens_lang(),
             company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )

@@ -48,9 +48,14 @@ class ScreenshotBrowser(odoo.tests.common.ChromeBrowser):
 
 class ScreensCase(HttpCase):
     """Tours through the main screens of a role, in a screen of a laptop's size, that save
-    screenshots when ``CARSHARE_SCREENSHOTS`` names a folder (e.g. ``docs/screenshots``)."""
+    screenshots when ``CARSHARE_SCREENSHOTS`` names a folder (e.g. ``docs/screenshots``).
+    The users walk in French when the database has it, as the demo's users do."""
 
     browser_size = "1440x900"
+
+    @classmethod
+    def screens_lang(cls):
+        return "fr_FR" if cls.env["res.lang"]._lang_get("fr_FR") else "en_US"
 
     def setUp(self):
         super().setUp()

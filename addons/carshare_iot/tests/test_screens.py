@@ -14,6 +14,7 @@ class TestManagerScreens(ScreensCase):
             "cs_screens_manager",
             groups="carshare_fleet.group_carshare_manager",
             name="Fleet Manager",
+            lang=self.screens_lang(),
         )
         self.start_tour(
             "/odoo/action-carshare_booking.action_carshare_booking_planning",
