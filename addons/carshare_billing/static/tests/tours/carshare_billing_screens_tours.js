@@ -10,6 +10,10 @@ function openBillingMenu(item) {
             run: "click",
         },
         { trigger: `.o-dropdown-item[data-menu-xmlid='${item}']`, run: "click" },
+        {
+            content: "The list of the menu, once the form before it is gone",
+            trigger: ".o_action_manager:not(:has(.o_form_view)) .o_list_view .o_data_row",
+        },
     ];
 }
 

@@ -29,7 +29,7 @@ registry.category("web_tour.tours").add("carshare_screens_manager", {
             "carshare_fleet.menu_carshare_reporting",
             "carshare_booking.menu_carshare_booking_report"
         ),
-        { trigger: ".o_pivot .o_pivot_cell_value" },
+        { trigger: ".o_action_manager:not(:has(.o_form_view)) .o_pivot .o_pivot_cell_value" },
         { trigger: ".o_switch_view.o_graph", run: "click" },
         { content: "The occupancy per vehicle and month", trigger: ".o_graph_renderer canvas" },
         screenshot("manager-occupancy"),
