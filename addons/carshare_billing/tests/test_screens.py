@@ -42,3 +42,9 @@ class TestAccountantScreens(CarshareBillingCase, ScreensCase):
             "carshare_screens_accountant",
             login="cs_screens_accountant",
         )
+        self.assertScreenshots(
+            "accountant-invoices",
+            "accountant-invoice",
+            "accountant-payment-order",
+            "accountant-reversal",
+        )

@@ -21,3 +21,6 @@ class TestManagerScreens(ScreensCase):
             "carshare_screens_manager",
             login="cs_screens_manager",
         )
+        self.assertScreenshots(
+            "manager-planning", "manager-booking", "manager-occupancy", "manager-devices"
+        )

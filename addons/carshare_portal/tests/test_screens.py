@@ -86,3 +86,13 @@ class TestResidentScreens(CarsharePortalCase, ScreensCase):
         unlock = self.keybox.command_ids.filtered(lambda c: c.command_type == "unlock")
         self.assertEqual(unlock.booking_id, booking)
         self.assertEqual(booking.inspection_ids.kind, "checkout")
+        self.assertScreenshots(
+            "resident-search",
+            "resident-book",
+            "resident-card",
+            "resident-code",
+            "resident-unlock",
+            "resident-report",
+            "resident-invoice",
+            "resident-deposits",
+        )

@@ -1,7 +1,7 @@
 /** @odoo-module **/
 
 /**
- * A tour step that saves the page as `<name>.png` when the test asks for screenshots (see
+ * A tour step that has the test save the page as `<name>.png` (see
  * carshare_fleet/tests/screens.py) and waits until it is saved.
  */
 export function screenshot(name, trigger = "body") {
