@@ -27,10 +27,13 @@ class TestAccountantScreens(CarshareBillingCase, ScreensCase):
         )
 
     def test_accountant_screens(self):
+        """Acme's January, Bob 2 h (3.00 + 1.00) and Carol 1 h (1.50 + 1.00), is debited
+        6.50."""
         alice_trip = self._trip(FRIDAY_9H, 2, km=30)
         self._trip(FRIDAY_9H, 2, driver=self.bob, usage="pro", vehicle=self.vehicle_2)
         self._trip(FRIDAY_9H.replace(day=14), 1, driver=self.carol, usage="pro")
         order = self._month_end().line_ids.payment_line_ids.order_id
+        self.assertAlmostEqual(sum(order.payment_line_ids.mapped("amount_currency")), 6.5)
         order.draft2open()
         order.open2generated()
         self.env["account.payment.register"].with_context(

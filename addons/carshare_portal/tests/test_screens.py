@@ -81,6 +81,8 @@ class TestResidentScreens(CarsharePortalCase, ScreensCase):
         self.assertEqual(card.payment_details, "4242 4242 4242 4242")
         deposit._carshare_place_hold_if_card()
         self.assertEqual(deposit.state, "held")
+        self.assertEqual(deposit.hold_transaction_id.token_id, card)
+        self.assertAlmostEqual(deposit.hold_transaction_id.amount, 150.0)
 
         self.start_tour(booking.access_url, "carshare_screens_resident_drive", login="bob")
         unlock = self.keybox.command_ids.filtered(lambda c: c.command_type == "unlock")
