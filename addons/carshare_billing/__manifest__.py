@@ -58,4 +58,9 @@
     "demo": [
         "demo/carshare_billing_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "carshare_billing/static/tests/tours/*.js",
+        ],
+    },
 }

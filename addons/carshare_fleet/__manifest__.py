@@ -26,5 +26,10 @@
     "demo": [
         "demo/carshare_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "carshare_fleet/static/tests/tours/*.js",
+        ],
+    },
     "application": True,
 }

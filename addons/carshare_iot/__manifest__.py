@@ -23,4 +23,9 @@
         "views/carshare_iot_menus.xml",
     ],
     "demo": ["demo/carshare_iot_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "carshare_iot/static/tests/tours/*.js",
+        ],
+    },
 }

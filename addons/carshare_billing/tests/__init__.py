@@ -12,6 +12,7 @@ from . import (
     test_month_end,
     test_payout,
     test_reversal,
+    test_screens,
     test_sepa,
     test_stripe_payment,
     test_stripe_webhook,

@@ -4,13 +4,9 @@ from datetime import date
 from freezegun import freeze_time
 from lxml import etree
 
-from odoo import Command
 from odoo.tests import tagged
 
-from .common import FRIDAY_9H, CarshareBillingCase
-
-ACME_IBAN = "FR1420041010050500013M02606"
-COMPANY_IBAN = "FR7630001007941234567890185"
+from .common import ACME_IBAN, COMPANY_IBAN, FRIDAY_9H, CarshareBillingCase
 
 
 @tagged("post_install", "-at_install")
@@ -18,53 +14,7 @@ class TestSepaDirectDebit(CarshareBillingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.sepa_creditor_identifier = "FR78ZZZ424242"
-        bank = cls.env["res.bank"].sudo().create({"name": "La Banque Postale", "bic": "PSSTFRPP"})
-        sdd = cls.env.ref("account_banking_sepa_direct_debit.sepa_direct_debit")
-        journal = cls.company_data["default_journal_bank"]
-        journal.write(
-            {
-                "bank_account_id": cls.env["res.partner.bank"]
-                .sudo()
-                .create(
-                    {
-                        "acc_number": COMPANY_IBAN,
-                        "bank_id": bank.id,
-                        "partner_id": cls.company.partner_id.id,
-                    }
-                )
-                .id,
-                "inbound_payment_method_line_ids": [Command.create({"payment_method_id": sdd.id})],
-            }
-        )
-        cls.payment_mode = cls.env["account.payment.mode"].create(
-            {
-                "name": "SEPA direct debit",
-                "company_id": cls.company.id,
-                "payment_method_id": sdd.id,
-                "bank_account_link": "fixed",
-                "fixed_journal_id": journal.id,
-            }
-        )
-        acme_bank = (
-            cls.env["res.partner.bank"]
-            .sudo()
-            .create({"acc_number": ACME_IBAN, "bank_id": bank.id, "partner_id": cls.employer.id})
-        )
-        cls.mandate = cls.env["account.banking.mandate"].create(
-            {
-                "partner_bank_id": acme_bank.id,
-                "company_id": cls.company.id,
-                "format": "sepa",
-                "type": "recurrent",
-                "scheme": "B2B",
-                "recurrent_sequence_type": "first",
-                "signature_date": "2024-12-01",
-                "unique_mandate_reference": "ACME-CARSHARE-01",
-                "state": "valid",
-            }
-        )
-        cls.employer.customer_payment_mode_id = cls.payment_mode
+        cls._sepa_setup()
 
     def test_monthly_payment_order_makes_a_valid_pain_008(self):
         """Acme's January (Bob 2 h: 3.00 + 1.00, Carol 1 h: 1.50 + 1.00) is debited 6.50 under

@@ -6,4 +6,5 @@ from . import (
     test_matching,
     test_outbox,
     test_protocol,
+    test_screens,
 )

@@ -5,4 +5,5 @@ from . import (
     test_portal_inputs,
     test_portal_models,
     test_portal_tours,
+    test_screens,
 )
