@@ -368,9 +368,11 @@ class CarshareBooking(models.Model):
 
     @api.model
     def _lock_vehicles(self, vehicle_ids):
-        """Wait for the other transactions checking or writing a slot of these vehicles, in
-        the vehicles' id order (so that two transactions never wait for each other), and hold
-        them off until this one ends.
+        """Wait for the other transactions checking or writing a slot of these vehicles, then
+        hold them off until this one ends. The locks of one call are taken in the vehicles' id
+        order, so that two transactions locking the same vehicles at once (a transfer's two)
+        never wait for each other; a transaction that locks again later (the transfer cron,
+        booking after booking) may still, and PostgreSQL then detects the cycle.
 
         Serialised this way, concurrent confirmations of one slot no longer deadlock inside
         the exclusion constraint: the later one finds the earlier one committed. Its snapshot
