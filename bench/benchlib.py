@@ -64,10 +64,12 @@ def open_registry(args):
     return odoo.modules.registry.Registry(args.db)
 
 
-def start_server(args, workers):
-    """An Odoo server on ``args.db`` with ``workers`` workers on free ports, once it answers:
-    ``(process, base url)``; the caller terminates it."""
-    port = free_port()
+def start_server(args, workers, port=None):
+    """An Odoo server on ``args.db`` with ``workers`` workers on ``port`` (its long-polling
+    port next to it) or on free ports, once it answers: ``(process, base url)``; the caller
+    terminates it."""
+    gevent_port = port + 1 if port else free_port()
+    port = port or free_port()
     server = subprocess.Popen(
         [
             "odoo",
@@ -78,7 +80,7 @@ def start_server(args, workers):
             "--http-port",
             str(port),
             "--gevent-port",
-            str(free_port()),
+            str(gevent_port),
             "--workers",
             str(workers),
             "--max-cron-threads",

@@ -8,22 +8,20 @@ Builds (once) a database with one community of ``--vehicles`` shared vehicles in
 - the availability question for one station and for the whole community (median, p95), answered by
   ``carshare.booking._carshare_available_vehicles`` (one query on the range index) and the simple
   way (an ORM search for overlapping bookings), with their ratio;
-- the time to create and confirm one booking;
-- 100 concurrent JSON-RPC requests for the same slot through an Odoo server with 4 workers:
-  how many won (exactly one must) and how the others were answered.
+- the time to create and confirm one booking.
+
+The races for one slot and the confirmation over HTTP are ``booking_races.py``'s, on the same
+database.
 """
 
 import argparse
-import concurrent.futures
 import os
 import random
 import statistics
-import sys
 import time
 from datetime import datetime, timedelta
 
-import requests
-from benchlib import ensure_database, open_registry, percentile, start_server, timings
+from benchlib import ensure_database, open_registry, timings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STATION_SIZE = 10
@@ -39,9 +37,7 @@ def parse_args():
     parser.add_argument("--bookings", type=int, default=5_000_000)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--reset", action="store_true")
-    parser.add_argument(
-        "--skip-availability", action="store_true", help="only the confirmation and the race"
-    )
+    parser.add_argument("--skip-availability", action="store_true", help="only the confirmation")
     return parser.parse_args()
 
 
@@ -283,90 +279,6 @@ def bench_confirm(env, community, samples=50):
     return seconds
 
 
-def bench_race(env, community, args):
-    """100 drivers ask for the same vehicle and slot at once through a 4-worker server."""
-    vehicle = env["fleet.vehicle"].search([("carshare_community_ids", "in", community.id)], limit=1)
-    drivers = racers(community)
-    start = datetime.utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=88)
-    env["carshare.booking"].search(
-        [("vehicle_id", "=", vehicle.id), ("date_start", ">=", start - timedelta(days=2))]
-    ).write({"state": "cancelled"})
-    drafts = env["carshare.booking"].create(
-        [
-            {
-                "vehicle_id": vehicle.id,
-                "partner_id": d.id,
-                "community_id": community.id,
-                "date_start": start,
-                "date_end": start + timedelta(hours=3),
-                "usage": "perso",
-            }
-            for d in drivers
-        ]
-    )
-    admin = env.ref("base.user_admin")
-    admin.password = "bench"
-    env.cr.commit()
-
-    server, base = start_server(args, workers=4)
-    url = f"{base}/jsonrpc"
-    try:
-
-        def confirm(booking_id):
-            payload = {
-                "jsonrpc": "2.0",
-                "method": "call",
-                "id": booking_id,
-                "params": {
-                    "service": "object",
-                    "method": "execute_kw",
-                    "args": [
-                        args.db,
-                        admin.id,
-                        "bench",
-                        "carshare.booking",
-                        "action_confirm",
-                        [[booking_id]],
-                    ],
-                },
-            }
-            t0 = time.perf_counter()
-            reply = requests.post(url, json=payload, timeout=120).json()
-            elapsed = time.perf_counter() - t0
-            if "error" in reply:
-                data = reply["error"].get("data", {})
-                return False, data.get("name", "?"), data.get("message", ""), elapsed
-            return True, "", "", elapsed
-
-        # warm the workers up
-        requests.post(
-            url,
-            json={
-                "jsonrpc": "2.0",
-                "method": "call",
-                "id": 0,
-                "params": {"service": "common", "method": "version", "args": []},
-            },
-            timeout=30,
-        )
-        t0 = time.perf_counter()
-        with concurrent.futures.ThreadPoolExecutor(max_workers=RACERS) as pool:
-            answers = list(pool.map(confirm, drafts.ids))
-        wall = time.perf_counter() - t0
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    env.cr.execute(
-        "SELECT count(*) FROM carshare_booking WHERE id = ANY(%s) AND state = 'confirmed'",
-        [drafts.ids],
-    )
-    confirmed = env.cr.fetchone()[0]
-    drafts.invalidate_recordset()
-    drafts.write({"state": "cancelled"})
-    env.cr.commit()
-    return answers, wall, confirmed
-
-
 def report_availability(env, community, args):
     res = bench_availability(env, community, args)
     print(timings("availability, one station (10 vehicles)", res["station"]))
@@ -395,21 +307,6 @@ def main():
             report_availability(env, community, args)
         print(timings("create + confirm one booking", bench_confirm(env, community)))
 
-        answers, wall, confirmed = bench_race(env, community, args)
-        won = [a for a in answers if a[0]]
-        kinds = {}
-        for _ok, name, message, _t in answers:
-            if name:
-                kinds[(name, message)] = kinds.get((name, message), 0) + 1
-        print(
-            f"\n{RACERS} concurrent confirmations of one slot, 4 workers: {len(won)} won, "
-            f"{confirmed} confirmed in the database, wall {wall:.2f} s, "
-            f"p95 answer {percentile([a[3] for a in answers], 0.95) * 1000:.0f} ms"
-        )
-        for (name, message), count in sorted(kinds.items(), key=lambda kv: -kv[1]):
-            print(f"  {count:3d} x {name}: {message}")
-        if len(won) != 1 or confirmed != 1:
-            sys.exit("the race must have exactly one winner")
     finally:
         env.cr.close()
 

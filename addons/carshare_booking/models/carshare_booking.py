@@ -24,6 +24,9 @@ OVERLAP_CONSTRAINT = "carshare_booking_vehicle_no_overlap"
 # Writing these may make two active bookings of a vehicle overlap.
 RANGE_FIELDS = {"state", "vehicle_id", "date_start", "date_end", "buffer_minutes"}
 SLOT_FIELDS = {"vehicle_id", "date_start", "date_end"}
+# The first key of the per-vehicle advisory locks (the second is the vehicle's id): a two-key
+# lock, so that it never meets queue_job's and the bridge's one-key locks.
+VEHICLE_LOCK_SPACE = SQL("hashtext('carshare.booking.vehicle')")
 # Beyond any community's horizon: what is further is a typing error, refused before computing.
 DATE_SANITY = timedelta(days=3653)
 # Written by the lifecycle's actions only (confirm, start, return, cancel, transfer).
@@ -363,6 +366,44 @@ class CarshareBooking(models.Model):
     def _unavailable_message(self):
         return self.env._("This vehicle is no longer available for this slot.")
 
+    @api.model
+    def _lock_vehicles(self, vehicle_ids):
+        """Wait for the other transactions checking or writing a slot of these vehicles, then
+        hold them off until this one ends. The locks of one call are taken in the vehicles' id
+        order, so that two transactions locking the same vehicles at once (a transfer's two)
+        never wait for each other; a transaction that locks again later (the transfer cron,
+        booking after booking) may still, and PostgreSQL then detects the cycle.
+
+        Serialised this way, concurrent confirmations of one slot no longer deadlock inside
+        the exclusion constraint: the later one finds the earlier one committed. Its snapshot
+        (REPEATABLE READ) may predate that commit, so its own early check may pass: the
+        constraint refuses the write then, and ``_guard_overlap`` says why.
+        """
+        ids = sorted({vid for vid in vehicle_ids if vid})
+        if ids:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT pg_advisory_xact_lock(%s, v) FROM unnest(%s::int[]) v ORDER BY v",
+                    VEHICLE_LOCK_SPACE,
+                    ids,
+                )
+            )
+
+    def _slot_lock_ids(self, vals):
+        """The vehicles whose slots ``vals`` may take: those of the bookings it makes active,
+        or moves while they are active, and the vehicle it moves them to."""
+        becoming_active = vals.get("state") in ACTIVE_STATES
+        moving = not (SLOT_FIELDS | {"buffer_minutes"}).isdisjoint(vals)
+        if not (becoming_active or moving):
+            return []
+        bookings = self.filtered(
+            lambda b: (becoming_active and b.state not in ACTIVE_STATES)
+            or (moving and (b.state in ACTIVE_STATES or becoming_active))
+        )
+        if not bookings:
+            return []
+        return [*bookings.vehicle_id.ids, vals.get("vehicle_id")]
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -370,6 +411,9 @@ class CarshareBooking(models.Model):
             self._check_date_values(vals)
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("carshare.booking") or "/"
+        self._lock_vehicles(
+            vals.get("vehicle_id") for vals in vals_list if vals.get("state") in ACTIVE_STATES
+        )
         with self._guard_overlap():
             return super().create(vals_list)
 
@@ -379,6 +423,7 @@ class CarshareBooking(models.Model):
         self._check_closed_unchanged(vals)
         if RANGE_FIELDS.isdisjoint(vals):
             return super().write(vals)
+        self._lock_vehicles(self._slot_lock_ids(vals))
         before = {
             booking: (booking.state, booking.date_start, booking.date_end) for booking in self
         }
@@ -689,6 +734,7 @@ class CarshareBooking(models.Model):
     def action_confirm(self):
         """Desk agents and managers (the portal books for the driver, in superuser mode)."""
         check_groups(self.env, USER_GROUP)
+        self._lock_vehicles(self.vehicle_id.ids)
         for booking in self:
             if booking.state != "draft":
                 raise UserError(
@@ -1109,7 +1155,12 @@ class CarshareBooking(models.Model):
         }
         if vehicle.carshare_station_id != self.station_id:
             values["access_code"] = False
-        action_write(self, values)
+        try:
+            with self.env.cr.savepoint():
+                action_write(self, values)
+        except ValidationError:
+            # Taken since the candidate was chosen (or refused by a rule): no vehicle then.
+            return False
         if not self.access_code:
             action_write(self, {"access_code": self._new_access_code()})
         self._notify_transfer(old_vehicle)
