@@ -91,6 +91,8 @@ class DemoHistory:
                 mail_notrack=True,
                 mail_create_nolog=True,
                 mail_notify_force_send=False,
+                # work queued as jobs (queue_job) is done at once, at its moment of the story
+                queue_job__no_delay=True,
                 lang="en_US",
             )
         )
@@ -124,6 +126,10 @@ class DemoHistory:
                 self._play_day(day, plan, next_plan)
                 plan, day = next_plan, day + timedelta(days=1)
                 self._end_of_day()
+            if self.until.day == 1:
+                # the night of today's 1st is past: the month ended is billed
+                self._month_start(self.until)
+                self._end_of_day()
         self.stats["wall"] = time.monotonic() - started
         self.stats["cpu"] = time.process_time() - cpu
         return self.stats
@@ -139,6 +145,7 @@ class DemoHistory:
 
     def _play_day(self, day, plan, next_plan):
         if day.day == 1 and day > self.date_from:
+            _logger.info("history at %s: %s", day, self.stats)
             self._month_start(day)
         events = []
         for booking, story in plan:
