@@ -583,7 +583,7 @@ class DemoHistory:
         statements = self.env["carshare.reversal.statement"].search(
             [("community_id", "=", self.community.id), ("state", "=", "draft")]
         )
-        statements.action_confirm()
+        statements.filtered("revenue_line_ids").action_confirm()
         self._neighbours_settle(day - relativedelta(months=1), day - timedelta(days=1))
 
     def _neighbours_community(self):
