@@ -35,6 +35,7 @@ TZ = pytz.timezone("Europe/Paris")
 RESIDENTS = 170
 AGENTS = 14
 EMPLOYEES = 6
+UPCOMING_DAYS = 7
 FIRST_NAMES = [
     "Camille", "Léa", "Manon", "Chloé", "Emma", "Inès", "Jade", "Louise", "Alice", "Lina",
     "Hugo", "Lucas", "Louis", "Nathan", "Gabriel", "Jules", "Arthur", "Raphaël", "Adam", "Tom",
@@ -130,6 +131,8 @@ class DemoHistory:
                 # the night of today's 1st is past: the month ended is billed
                 self._month_start(self.until)
                 self._end_of_day()
+        if self.until >= fields.Date.today():
+            self._upcoming()
         self.stats["wall"] = time.monotonic() - started
         self.stats["cpu"] = time.process_time() - cpu
         return self.stats
@@ -533,6 +536,12 @@ class DemoHistory:
                 self.stats["cancelled"] += 1
             elif story["no_show"]:
                 self.stats["no_show"] += 1
+
+    def _upcoming(self):
+        """The coming week's bookings, made now: the planning goes on past today."""
+        for offset in range(UPCOMING_DAYS):
+            self._book(self._plan(self.until + timedelta(days=offset)))
+            self.commit()
 
     def _return(self, booking, story):
         vehicle_km = booking.odometer_start + story["km"]
