@@ -209,6 +209,7 @@ class DemoHistory:
         return max(round(members * self.scale), 3)
 
     def _members(self, count, audience, ref, employer=None):
+        lang = self.env["res.lang"]._get_code("fr_FR") or "en_US"
         values = []
         for index in range(count):
             first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
@@ -217,7 +218,7 @@ class DemoHistory:
                     "name": f"{first} {last}",
                     "ref": ref,
                     "email": f"{audience}{index + 1}@example.com",
-                    "lang": "en_US",
+                    "lang": lang,
                     "tz": "Europe/Paris",
                     "country_id": self.env.ref("base.fr").id,
                     "carshare_birthdate": date(1960 + index % 40, 1 + index % 12, 1 + index % 28),
