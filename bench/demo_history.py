@@ -24,10 +24,8 @@ ADDONS = (
 HISTORY_DAYS = 153
 
 
-def odoo(args, *extra, env=None):
-    return subprocess.run(
-        ["odoo", "-c", args.conf, *extra], check=True, capture_output=True, text=True, env=env
-    )
+def odoo(*argv, env=None):
+    return subprocess.run(["odoo", *argv], check=True, capture_output=True, text=True, env=env)
 
 
 def main():
@@ -43,7 +41,16 @@ def main():
     exists = subprocess.run(["psql", "-d", args.db, "-tAc", "SELECT 1"], capture_output=True)
     if exists.returncode:
         print(f"installing the demo into {args.db} ...", flush=True)
-        odoo(args, "-d", args.db, "-i", ADDONS, "--stop-after-init", "--max-cron-threads=0")
+        odoo(
+            "-c",
+            args.conf,
+            "-d",
+            args.db,
+            "-i",
+            ADDONS,
+            "--stop-after-init",
+            "--max-cron-threads=0",
+        )
     copy = f"{args.db}_run"
     subprocess.run(["dropdb", "--if-exists", copy], check=True)
     subprocess.run(["createdb", "-T", args.db, copy], check=True)
@@ -51,7 +58,6 @@ def main():
         until = args.date_from + timedelta(days=args.days)
         started = time.monotonic()
         result = odoo(
-            args,
             "carshare-demo-history",
             "-c",
             args.conf,
