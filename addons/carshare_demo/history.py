@@ -48,12 +48,12 @@ LAST_NAMES = [
     "Muller", "Lefèvre", "Faure", "André", "Mercier", "Blanc", "Guérin", "Boyer", "Garnier",
 ]  # fmt: skip
 DAMAGES = [
-    ("Scratched rear bumper", "rear", "minor"),
-    ("Dented front left door", "left", "minor"),
-    ("Cracked windscreen", "front", "major"),
-    ("Broken right mirror", "right", "minor"),
+    ("Pare-chocs arrière rayé", "rear", "minor"),
+    ("Portière avant gauche enfoncée", "left", "minor"),
+    ("Pare-brise fissuré", "front", "major"),
+    ("Rétroviseur droit cassé", "right", "minor"),
 ]
-PURPOSES = ["Market", "Shopping in Annonay", "Saint-Étienne", "Hiking in the Pilat", "Station"]
+PURPOSES = ["Marché", "Courses à Annonay", "Saint-Étienne", "Randonnée dans le Pilat", "Gare"]
 # The employer paying its agents' trips by direct debit, with a valid French IBAN.
 SEPA_EMPLOYER = "Orne Logistique SAS"
 SEPA_IBAN = "FR1420041010050500013M02606"
@@ -634,7 +634,7 @@ class DemoHistory:
                     "cost_type_id": self.env.ref("carshare_neighbours.cost_type_fuel").id,
                     "date": day,
                     "amount": round(self.rng.uniform(35, 65), 2),
-                    "name": "Full tank",
+                    "name": "Plein de carburant",
                 }
             )
 
