@@ -27,6 +27,9 @@ class CarshareBillingCase(AccountTestInvoicingCommon):
     @AccountTestInvoicingCommon.setup_country("fr")
     def setUpClass(cls):
         super().setUpClass()
+        # The billing's jobs run at once, as queue_job documents for tests that are not about
+        # the jobs themselves (test_jobs.py runs them through the queue).
+        cls.env = cls.env(context=dict(cls.env.context, queue_job__no_delay=True))
         cls.company = cls.company_data["company"]
         cls.community = cls.env["carshare.community"].create(
             {"name": "AutoFree Test", "company_id": cls.company.id, "kind": "public_body"}
@@ -147,10 +150,12 @@ class CarshareBillingCase(AccountTestInvoicingCommon):
         )
 
     def _month_end(self, date_from="2025-01-01", date_to="2025-01-31"):
-        return self.env["sale.order"]._carshare_invoice_period(
+        """The month-end billing's invoices, its jobs run at once."""
+        jobs = self.env["sale.order"]._carshare_enqueue_period(
             datetime.strptime(date_from, "%Y-%m-%d").date(),
             datetime.strptime(date_to, "%Y-%m-%d").date(),
         )
+        return self.env["account.move"].union(*(job.result for job in jobs))
 
     def _january_statement(self, owner_name="Collectivité"):
         """A monthly reversal rule giving 100 % to a new owner, and its draft statement of
