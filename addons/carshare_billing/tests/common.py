@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
@@ -148,6 +149,19 @@ class CarshareBillingCase(AccountTestInvoicingCommon):
         return booking.sale_order_id.order_line.filtered(
             lambda line: line.carshare_component == component
         )
+
+    @contextmanager
+    def _committing_jobs(self):
+        """The card jobs commit once the provider answered, so queue_job runs them in a cursor
+        of their own: here the test's transaction, as for HttpCase's requests, which sees
+        what the test wrote once flushed (a job runs after the commit of what queued it)."""
+        self.env.flush_all()
+        self.registry.enter_test_mode(self.cr)
+        try:
+            yield
+        finally:
+            self.registry.leave_test_mode()
+            self.env.invalidate_all()
 
     def _month_end(self, date_from="2025-01-01", date_to="2025-01-31"):
         """The month-end billing's invoices, its jobs run at once."""
