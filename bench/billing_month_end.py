@@ -1,6 +1,7 @@
 """Month-end billing of one community: the batch run against invoicing bookings one by one.
 
-    scripts/bench billing_month_end.py [--bookings 10000] [--sample 300] [--reset] [--doc]
+    scripts/bench billing_month_end.py [--bookings 10000] [--sample 300] [--job-workers 2]
+        [--reset] [--doc]
 
 Builds (once) a database with one French company (chart ``fr``), one community at the AutoFree 61
 prices, 100 shared vehicles, 600 drivers (150 of them employees of 20 companies) and
@@ -9,9 +10,11 @@ confirmed sale order, priced by ``carshare.booking._carshare_billing_lines``, wa
 invoiced (as when the community validates its bookings before billing). Then, each time on that
 same state, rolled back afterwards:
 
-- the batch run, ``sale.order._carshare_invoice_period``: one invoice per personal booking, one
-  per employer for the professional ones, created and posted by ``_create_invoices`` 200 orders
-  (or one employer's month) at a time;
+- the month-end jobs, ``sale.order._carshare_enqueue_period`` (one job per employer, one per
+  batch of 200 personal orders: one invoice per personal booking, one per employer for the
+  professional ones), performed one after the other in this process;
+- the same jobs run by queue_job's job runner on a copy of the database, with
+  ``--job-workers`` Odoo workers (2 by default), timed from their commit until the queue is empty;
 - the simple alternative, invoicing and posting each booking's order on its own, measured on a
   random sample of ``--sample`` orders and extrapolated to all of them.
 
@@ -23,12 +26,14 @@ import os
 import platform
 import random
 import re
+import subprocess
 import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from benchlib import ensure_database, open_registry
+import requests
+from benchlib import ensure_database, free_port, open_registry
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MONTH_START = datetime(2025, 1, 1)
@@ -59,6 +64,9 @@ def parse_args():
         "--employer-sizes",
         default="25,50,100,150",
         help="orders on one employer's invoice, to see how its cost grows",
+    )
+    parser.add_argument(
+        "--job-workers", type=int, default=2, help="Odoo workers running the month-end jobs"
     )
     parser.add_argument("--reset", action="store_true")
     parser.add_argument("--doc", action="store_true", help="write docs/benchmarks.md")
@@ -212,13 +220,98 @@ def measure(env, func):
     return result, time.perf_counter() - start, env.cr.sql_log_count - queries
 
 
-def batch_run(env, community):
-    return measure(
-        env,
-        lambda: env["sale.order"]._carshare_invoice_period(
-            date(2025, 1, 1), date(2025, 1, 31), community
-        ),
+def in_process_run(env, community):
+    """The month-end jobs performed at once, one after the other, in this transaction."""
+    orders = env(context=dict(env.context, queue_job__no_delay=True))["sale.order"]
+
+    def run():
+        jobs = orders._carshare_enqueue_period(date(2025, 1, 1), date(2025, 1, 31), community)
+        return env["account.move"].union(*(job.result for job in jobs))
+
+    return measure(env, run)
+
+
+def job_runner_run(args, community_id):
+    """The month-end jobs queued and committed in a copy of the database, then run by the job
+    runner of an Odoo with ``--job-workers`` workers: ``(jobs, seconds, states)``, the seconds
+    from the commit until no job waits or runs."""
+    import odoo
+
+    copy = f"{args.db}_jobs"
+    odoo.sql_db.close_all()
+    subprocess.run(["dropdb", "--if-exists", copy], check=True)
+    subprocess.run(["createdb", "-T", args.db, copy], check=True)
+    server = start_job_server(args, copy)
+    try:
+        with odoo.modules.registry.Registry(copy).cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            community = env["carshare.community"].browse(community_id)
+            env = env(context=dict(env.context, allowed_company_ids=community.company_id.ids))
+            jobs = env["sale.order"]._carshare_enqueue_period(
+                date(2025, 1, 1), date(2025, 1, 31), community
+            )
+            cr.commit()
+            start = time.perf_counter()
+            while True:
+                cr.execute("SELECT state, count(*) FROM queue_job GROUP BY state")
+                states = dict(cr.fetchall())
+                cr.commit()
+                if not set(states) & {"wait_dependencies", "pending", "enqueued", "started"}:
+                    break
+                time.sleep(0.2)
+            seconds = time.perf_counter() - start
+        return len(jobs), seconds, states
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        odoo.sql_db.close_all()
+        subprocess.run(["dropdb", "--if-exists", copy], check=True)
+
+
+def start_job_server(args, db):
+    """An Odoo on ``db`` whose job runner (queue_job, a server-wide module) gives the jobs to
+    ``--job-workers`` workers; the limits leave a batch of 200 invoices time to finish. Its
+    log is var/<db>.log."""
+    port = free_port()
+    # Left open as long as the server writes to it.
+    log = open(os.path.join(ROOT, "var", f"{db}.log"), "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        [
+            "odoo",
+            "-c",
+            args.conf,
+            "-d",
+            db,
+            "--db-filter",
+            f"^{db}$",
+            "--http-port",
+            str(port),
+            "--gevent-port",
+            str(free_port()),
+            "--workers",
+            str(args.job_workers),
+            "--max-cron-threads",
+            "0",
+            "--load",
+            "base,web,queue_job",
+            "--limit-time-real",
+            "3600",
+            "--limit-time-cpu",
+            "3600",
+            "--log-level=warn",
+        ],
+        env={**os.environ, "ODOO_QUEUE_JOB_CHANNELS": f"root:{args.job_workers}"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
+    for _ in range(480):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/web/health", timeout=5)
+            return server
+        except requests.RequestException:
+            time.sleep(0.5)
+    server.terminate()
+    raise RuntimeError("the job server did not start")
 
 
 def one_by_one(env, orders):
@@ -319,17 +412,28 @@ def main():
         )
         if args.sweep_only:
             return
-        print("month-end run ...", flush=True)
+        print("month-end jobs in this process ...", flush=True)
 
-        invoices, batch_seconds, batch_queries = batch_run(env, community)
+        invoices, batch_seconds, batch_queries = in_process_run(env, community)
         env.cr.rollback()
         batch_per_order = batch_seconds / len(orders)
         extrapolated = per_order * len(orders)
-        ratio = extrapolated / batch_seconds
         print(
-            f"month-end run: {len(invoices)} invoices posted in {batch_seconds:.1f} s "
-            f"({batch_per_order * 1000:.1f} ms per booking, {batch_queries} queries); "
-            f"one by one extrapolated: {extrapolated:.0f} s; ratio {ratio:.1f}",
+            f"month-end jobs one after the other: {len(invoices)} invoices posted in "
+            f"{batch_seconds:.1f} s ({batch_per_order * 1000:.1f} ms per booking, "
+            f"{batch_queries} queries); one by one extrapolated: {extrapolated:.0f} s; "
+            f"ratio {extrapolated / batch_seconds:.1f}",
+            flush=True,
+        )
+        community_id = community.id
+        env.cr.close()
+        print(f"month-end jobs with {args.job_workers} job workers ...", flush=True)
+        jobs, runner_seconds, states = job_runner_run(args, community_id)
+        print(
+            f"month-end jobs with {args.job_workers} job workers: {jobs} jobs in "
+            f"{runner_seconds:.1f} s ({runner_seconds / len(orders) * 1000:.1f} ms per booking), "
+            f"job states {states}; ratio one by one / job workers "
+            f"{extrapolated / runner_seconds:.1f}",
             flush=True,
         )
         if args.doc:
@@ -344,6 +448,7 @@ def main():
                     (sample, per_order, sample_queries),
                     sizes,
                     employer,
+                    (jobs, runner_seconds),
                 )
             )
             print("docs/benchmarks.md updated")
@@ -351,10 +456,13 @@ def main():
         env.cr.close()
 
 
-def doc_lines(args, orders, pro, invoices, batch_seconds, batch_queries, simple, sizes, employer):
+def doc_lines(
+    args, orders, pro, invoices, batch_seconds, batch_queries, simple, sizes, employer, runner
+):
     from odoo.addons.carshare_billing.models.sale_order import INVOICE_BATCH
 
     sample, per_order, sample_queries = simple
+    jobs, runner_seconds = runner
     extrapolated = per_order * len(orders)
     best = min(sizes, key=sizes.get)
     return [
@@ -369,7 +477,9 @@ def doc_lines(args, orders, pro, invoices, batch_seconds, batch_queries, simple,
         "",
         "| way | invoices | time | per booking | SQL queries |",
         "|---|---:|---:|---:|---:|",
-        f"| month-end run (`_carshare_invoice_period`, batches of {INVOICE_BATCH}) | "
+        f"| month-end jobs with {args.job_workers} job workers ({jobs} jobs) | {len(invoices)} | "
+        f"{runner_seconds:.1f} s | {runner_seconds / len(orders) * 1000:.1f} ms | |",
+        f"| the same jobs one after the other (batches of {INVOICE_BATCH}) | "
         f"{len(invoices)} | {batch_seconds:.1f} s | {batch_seconds / len(orders) * 1000:.1f} ms |"
         f" {batch_queries} |",
         f"| one by one, {len(sample)} random personal orders measured | {len(sample)} | "
@@ -378,7 +488,9 @@ def doc_lines(args, orders, pro, invoices, batch_seconds, batch_queries, simple,
         f"| one by one, extrapolated to all | {len(orders)} | {extrapolated:.0f} s | "
         f"{per_order * 1000:.1f} ms | |",
         "",
-        f"Ratio one by one / month-end run: **{extrapolated / batch_seconds:.1f}**.",
+        f"Ratio one by one / month-end jobs with {args.job_workers} job workers: "
+        f"**{extrapolated / runner_seconds:.1f}** (one after the other: "
+        f"{extrapolated / batch_seconds:.1f}).",
         "",
         f"Personal invoices are created {INVOICE_BATCH} orders per `_create_invoices` call. The "
         f"batch size, on the same {len(sample)} personal orders (ms per order):",

@@ -6,6 +6,10 @@ import facturx
 from odoo import Command, api, fields, models, modules
 from odoo.exceptions import UserError
 
+from odoo.addons.queue_job.job import identity_exact
+
+from .carshare_booking import BILLING_CHANNEL
+
 _logger = logging.getLogger(__name__)
 
 
@@ -215,9 +219,10 @@ class AccountMove(models.Model):
 
     @api.model
     def _cron_carshare_charge_cards(self):
-        """Charge the driver's card for each due, unpaid invoice. Each charge is committed as
-        soon as Stripe answered, so that a later failure cannot forget a payment Stripe has
-        made; one failing invoice does not stop the others."""
+        """Queue a job charging the driver's card for each due, unpaid invoice, and one
+        refunding each credit note owed to a card. Each charge is committed as soon as Stripe
+        answered, so that a later failure cannot forget a payment Stripe has made; one failing
+        invoice does not stop the others."""
         invoices = self.search(
             [
                 ("carshare_charge_due_at", "<=", fields.Datetime.now()),
@@ -229,11 +234,28 @@ class AccountMove(models.Model):
             order="carshare_charge_due_at, id",
         )
         for invoice in invoices:
-            invoice._carshare_charge_card()
-            invoice._carshare_commit()
+            invoice._carshare_delay(
+                self.env._("Charge the invoice %(invoice)s to the card", invoice=invoice.name)
+            )._carshare_charge_card()
         for credit_note in self.search([("carshare_refund_due", "=", True)], order="id"):
-            credit_note._carshare_refund_card()
-            credit_note._carshare_commit()
+            credit_note._carshare_delay(
+                self.env._("Refund the credit note %(note)s to the card", note=credit_note.name)
+            )._carshare_refund_card()
+
+    def _carshare_delay(self, description):
+        return self.with_delay(
+            channel=BILLING_CHANNEL, identity_key=identity_exact, description=description
+        )
+
+    def _carshare_job_failed(self, exc_message=None, **_failure):
+        """A card job of the invoice failed for good: tell the accountant on the invoice."""
+        for move in self.sudo():
+            move.message_post(
+                body=self.env._(
+                    "The card payment job failed: %(error)s The job queue keeps its details.",
+                    error=exc_message or self.env._("unknown error"),
+                )
+            )
 
     # -- card refunds ----------------------------------------------------------------------------
 
@@ -412,7 +434,7 @@ class AccountMove(models.Model):
             }
         )
         template = self.env.ref("carshare_billing.mail_template_card_payment_failed")
-        self.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        self.message_post_with_source(template, subtype_xmlid="mail.mt_comment", force_send=False)
 
     def _carshare_payment_link(self):
         """The invoice's portal page, where the driver pays it (with its access token)."""

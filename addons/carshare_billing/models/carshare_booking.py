@@ -12,6 +12,7 @@ from odoo.addons.carshare_fleet.access import (
     check_groups,
     check_view,
 )
+from odoo.addons.queue_job.job import identity_exact
 
 CLOSED_STATES = ("done", "cancelled", "no_show")
 # Changing these on an active booking changes its estimate.
@@ -23,6 +24,7 @@ ESTIMATE_FIELDS = {
     "carshare_insurance_buyback",
 }
 BILLING_GROUPS = "carshare_fleet.group_carshare_manager,carshare_billing.group_carshare_accountant"
+BILLING_CHANNEL = "root.carshare.billing"
 
 
 class CarshareBooking(models.Model):
@@ -230,7 +232,21 @@ class CarshareBooking(models.Model):
         self.sudo().filtered(lambda b: b.sale_order_id.state == "draft")._carshare_price_orders()
 
     def _carshare_close_billing(self):
-        """Price ended bookings for real, then invoice them unless a manager validates first."""
+        """Bill the ended bookings in a job each: the return (a device's event, a desk agent)
+        and the cancellation never wait for the invoice."""
+        bookings = self.sudo().filtered(
+            lambda b: b.sale_order_id and b.sale_order_id.state != "cancel"
+        )
+        for booking in bookings:
+            booking.with_delay(
+                channel=BILLING_CHANNEL,
+                identity_key=identity_exact,
+                description=self.env._("Bill the booking %(booking)s", booking=booking.name),
+            )._carshare_job_bill_ended()
+
+    def _carshare_job_bill_ended(self):
+        """Price the ended booking for real, then invoice it unless a manager validates
+        first (job)."""
         bookings = self.sudo().filtered(
             lambda b: b.sale_order_id and b.sale_order_id.state != "cancel"
         )
@@ -305,6 +321,30 @@ class CarshareBooking(models.Model):
         for company, company_orders in personal.grouped("company_id").items():
             company_orders.with_company(company)._carshare_invoice_or_report()
         return True
+
+    def _carshare_job_failed(self, exc_message=None, **_failure):
+        """A billing job of the bookings failed for good: tell the accountant, on the booking
+        and in their activities (queue_job's view of the job keeps the traceback)."""
+        for booking in self.sudo().with_context(mail_notify_force_send=False):
+            reason = exc_message or self.env._("unknown error")
+            booking.message_post(
+                body=self.env._(
+                    "The billing of the booking failed: %(error)s Correct the cause, then a "
+                    "manager validates the booking's billing, or an administrator requeues the "
+                    "job from the job queue.",
+                    error=reason,
+                )
+            )
+            booking.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Carsharing billing failed"),
+                note=self.env._(
+                    "The billing of %(booking)s failed: %(error)s",
+                    booking=booking.name,
+                    error=reason,
+                ),
+                user_id=booking.community_id._carshare_accountant(booking.company_id).id,
+            )
 
     def _carshare_check_billing_right(self):
         if not self.env.su and not self.env.user.has_groups(BILLING_GROUPS):

@@ -245,7 +245,10 @@ class CarshareDeposit(models.Model):
 
     def _carshare_tell_driver(self, body):
         self.booking_id.message_post(
-            body=body, partner_ids=self.partner_id.ids, subtype_xmlid="mail.mt_comment"
+            body=body,
+            partner_ids=self.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
+            force_send=False,
         )
 
     def _format(self, amount):
@@ -532,7 +535,7 @@ class CarshareDeposit(models.Model):
         )
 
     def _carshare_alert_manager(self, note):
-        for deposit in self:
+        for deposit in self.with_context(mail_notify_force_send=False):
             manager = deposit.booking_id.user_id or self.env.user
             deposit.activity_schedule(
                 "mail.mail_activity_data_todo",

@@ -8,6 +8,11 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import identity_exact
+
+from .carshare_booking import BILLING_CHANNEL
+
 _logger = logging.getLogger(__name__)
 
 # Orders invoiced per call: the ORM's batch creation slows down past a few hundred invoices.
@@ -149,9 +154,21 @@ class SaleOrder(models.Model):
         ``isolate`` (the month-end billing): each employer's invoice and each batch of
         personal invoices is made in its own savepoint; one refused (e.g. by Chorus Pro's
         rules) is told to the accountant and the others go on."""
-        orders = self.filtered(lambda o: o.invoice_status == "to invoice").with_context(
-            carshare_invoice_date=invoice_date
-        )
+        orders = self.with_context(carshare_invoice_date=invoice_date)
+        invoices = self.env["account.move"]
+        for unit, grouped in orders._carshare_invoice_units():
+            if isolate:
+                invoices |= unit._carshare_invoice_isolated(grouped)
+            else:
+                invoices |= unit._carshare_create_invoices(grouped)._carshare_post()
+            self._carshare_release_cache()
+        return invoices.with_env(self.env)
+
+    def _carshare_invoice_units(self):
+        """The orders still to invoice, as the invoicing makes them: batches of personal
+        orders (an invoice each) and each employer's orders of a purchase order (one invoice):
+        ``[(orders, grouped)]``."""
+        orders = self.filtered(lambda o: o.invoice_status == "to invoice")
         pro = orders.filtered(lambda o: o.carshare_booking_id.usage == "pro")
         pro._carshare_refresh_employer_refs()
         personal = orders - pro
@@ -161,15 +178,7 @@ class SaleOrder(models.Model):
         employers = pro.grouped(
             lambda o: (o.carshare_community_id, o.partner_invoice_id, o.client_order_ref or "")
         )
-        units += [(employer_orders, False) for employer_orders in employers.values()]
-        invoices = self.env["account.move"]
-        for unit, grouped in units:
-            if isolate:
-                invoices |= unit._carshare_invoice_isolated(grouped)
-            else:
-                invoices |= unit._carshare_create_invoices(grouped)._carshare_post()
-            self._carshare_release_cache()
-        return invoices.with_env(self.env)
+        return units + [(employer_orders, False) for employer_orders in employers.values()]
 
     def _carshare_refresh_employer_refs(self):
         """The commitment (purchase order) number is the employer's or the agent's membership's
@@ -203,7 +212,7 @@ class SaleOrder(models.Model):
         reason = error.args[0] if isinstance(error, UserError) and error.args else str(error)
         payer = self.partner_invoice_id.commercial_partner_id[:1]
         community = self.carshare_community_id[:1]
-        payer.sudo().activity_schedule(
+        payer.sudo().with_context(mail_notify_force_send=False).activity_schedule(
             "mail.mail_activity_data_todo",
             summary=self.env._("Carsharing invoice refused"),
             note=self.env._(
@@ -255,10 +264,9 @@ class SaleOrder(models.Model):
         )
 
     @api.model
-    def _carshare_invoice_period(self, date_from, date_to, communities=None, invoice_date=None):
-        """Month-end billing: order the subscriptions' months, then invoice every carsharing
-        order dated up to ``date_to`` that is still to invoice. Running it again invoices nothing
-        twice. Returns the posted invoices and credit notes."""
+    def _carshare_period_orders(self, date_from, date_to, communities=None):
+        """Order the subscriptions' months of the period, then return every carsharing order
+        dated up to ``date_to`` that is still to invoice."""
         self._carshare_order_subscriptions(date_from, date_to, communities)
         domain = [
             ("carshare_community_id", "!=", False),
@@ -268,14 +276,51 @@ class SaleOrder(models.Model):
         ]
         if communities:
             domain.append(("carshare_community_id", "in", communities.ids))
-        orders = self.search(domain, order="carshare_date, id")
-        orders._carshare_lock()
-        invoices = self.env["account.move"]
+        return self.search(domain, order="carshare_date, id")
+
+    @api.model
+    def _carshare_enqueue_period(
+        self, date_from, date_to, communities=None, invoice_date=None, run=None
+    ):
+        """Month-end billing in jobs: one per employer (and purchase order) and one per batch
+        of personal orders, on the billing channel, so that the job runner's workers share
+        them and a refused invoice fails alone. Running it again invoices nothing twice; the
+        invoices are added to the ``run`` wizard. Returns the jobs queued."""
+        orders = self._carshare_period_orders(date_from, date_to, communities)
+        jobs = []
         for company, company_orders in orders.grouped("company_id").items():
-            invoices |= company_orders.with_company(company)._carshare_invoice(
-                invoice_date or date_to, isolate=True
-            )
+            for unit, grouped in company_orders.with_company(company)._carshare_invoice_units():
+                jobs.append(
+                    unit.with_delay(
+                        channel=BILLING_CHANNEL,
+                        identity_key=identity_exact,
+                        description=self.env._(
+                            "Month-end billing of %(orders)s orders, up to %(date)s",
+                            orders=len(unit),
+                            date=date_to,
+                        ),
+                    )._carshare_job_invoice(grouped, invoice_date or date_to, run)
+                )
+        return jobs
+
+    def _carshare_job_invoice(self, grouped, invoice_date, run=None):
+        """Invoice the orders still to invoice of one employer or one batch of personal orders
+        (a month-end job). A lock or a serialization failure is retried later."""
+        try:
+            self._carshare_lock()
+            orders = self.filtered(lambda o: o.invoice_status == "to invoice")
+            invoices = orders.with_context(
+                carshare_invoice_date=invoice_date
+            )._carshare_invoice_isolated(grouped)
+        except psycopg2.OperationalError as error:
+            raise RetryableJobError(str(error), seconds=60) from error
+        if run and run.exists():
+            run.sudo().invoice_ids = [Command.link(invoice.id) for invoice in invoices]
         return invoices
+
+    def _carshare_job_failed(self, exc_message=None, **_failure):
+        """A month-end job failed for good: tell the accountant as for a refused invoice."""
+        self._carshare_report_failure(UserError(exc_message or self.env._("unknown error")))
 
     def _carshare_lock(self):
         """Make a concurrent run (cron and wizard) wait for this one, then fail on its
@@ -341,6 +386,6 @@ class SaleOrder(models.Model):
 
     @api.model
     def _cron_carshare_month_end(self):
-        """Bill the previous month."""
+        """Bill the previous month, in jobs."""
         last_day = fields.Date.context_today(self).replace(day=1) - timedelta(days=1)
-        self._carshare_invoice_period(last_day.replace(day=1), last_day)
+        self._carshare_enqueue_period(last_day.replace(day=1), last_day)

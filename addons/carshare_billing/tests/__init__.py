@@ -8,6 +8,7 @@ from . import (
     test_distance_hold,
     test_insurance,
     test_invoice_pdf,
+    test_jobs,
     test_money_path,
     test_month_end,
     test_payout,

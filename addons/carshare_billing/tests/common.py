@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
@@ -29,6 +30,9 @@ class CarshareBillingCase(AccountTestInvoicingCommon):
     @AccountTestInvoicingCommon.setup_country("fr")
     def setUpClass(cls):
         super().setUpClass()
+        # The billing's jobs run at once, as queue_job documents for tests that are not about
+        # the jobs themselves (test_jobs.py runs them through the queue).
+        cls.env = cls.env(context=dict(cls.env.context, queue_job__no_delay=True))
         cls.company = cls.company_data["company"]
         cls.community = cls.env["carshare.community"].create(
             {"name": "AutoFree Test", "company_id": cls.company.id, "kind": "public_body"}
@@ -200,11 +204,26 @@ class CarshareBillingCase(AccountTestInvoicingCommon):
             lambda line: line.carshare_component == component
         )
 
+    @contextmanager
+    def _committing_jobs(self):
+        """The card jobs commit once the provider answered, so queue_job runs them in a cursor
+        of their own: here the test's transaction, as for HttpCase's requests, which sees
+        what the test wrote once flushed (a job runs after the commit of what queued it)."""
+        self.env.flush_all()
+        self.registry.enter_test_mode(self.cr)
+        try:
+            yield
+        finally:
+            self.registry.leave_test_mode()
+            self.env.invalidate_all()
+
     def _month_end(self, date_from="2025-01-01", date_to="2025-01-31"):
-        return self.env["sale.order"]._carshare_invoice_period(
+        """The month-end billing's invoices, its jobs run at once."""
+        jobs = self.env["sale.order"]._carshare_enqueue_period(
             datetime.strptime(date_from, "%Y-%m-%d").date(),
             datetime.strptime(date_to, "%Y-%m-%d").date(),
         )
+        return self.env["account.move"].union(*(job.result for job in jobs))
 
     def _january_statement(self, owner_name="Collectivité"):
         """A monthly reversal rule giving 100 % to a new owner, and its draft statement of

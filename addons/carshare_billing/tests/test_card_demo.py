@@ -51,7 +51,7 @@ class TestDemoCardPayments(CarshareBillingCase):
         )
 
     def _charge_at(self, moment):
-        with freeze_time(moment):
+        with freeze_time(moment), self._committing_jobs():
             self.env["account.move"]._cron_carshare_charge_cards()
 
     def _deposits_at(self, moment):

@@ -117,7 +117,11 @@ class TestMoneyPath(FakeStripeMixin, CarshareBillingCase):
 
         # 24 hours after the end, the trip is charged on the card.
         self.assertEqual(trip_invoice.carshare_charge_due_at, booking.date_end + timedelta(days=1))
-        with freeze_time(trip_invoice.carshare_charge_due_at), mute_logger(*STRIPE_LOGGERS):
+        with (
+            freeze_time(trip_invoice.carshare_charge_due_at),
+            mute_logger(*STRIPE_LOGGERS),
+            self._committing_jobs(),
+        ):
             self.env["account.move"]._cron_carshare_charge_cards()
         self.assertIn(trip_invoice.payment_state, ("in_payment", "paid"))
         self.assertEqual(self._moved()["receivable"], 1080.0)

@@ -156,7 +156,7 @@ class TestStripePayment(FakeStripeMixin, CarshareBillingCase):
     the booking, through Odoo's payment flow, against the fake Stripe over HTTP."""
 
     def _charge_at(self, moment):
-        with freeze_time(moment), mute_logger(*STRIPE_LOGGERS):
+        with freeze_time(moment), mute_logger(*STRIPE_LOGGERS), self._committing_jobs():
             self.env["account.move"]._cron_carshare_charge_cards()
 
     def _invoice(self, behaviour="ok"):

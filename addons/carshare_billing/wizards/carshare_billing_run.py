@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.carshare_fleet.access import ACCOUNTANT_GROUP, check_groups
@@ -37,6 +37,10 @@ class CarshareBillingRun(models.TransientModel):
     )
     invoice_ids = fields.Many2many("account.move", string="Invoices", readonly=True)
     invoice_count = fields.Integer(compute="_compute_invoice_count")
+    job_count = fields.Integer(
+        readonly=True,
+        help="Jobs queued by the run: one per employer and one per batch of personal invoices.",
+    )
     state = fields.Selection([("draft", "Draft"), ("done", "Done")], default="draft")
 
     @api.depends("date_to")
@@ -50,16 +54,16 @@ class CarshareBillingRun(models.TransientModel):
             run.invoice_count = len(run.invoice_ids)
 
     def action_run(self):
-        """Invoice the period's carsharing orders: personal bookings and subscriptions one by
-        one, professional bookings grouped per employer."""
+        """Invoice the period's carsharing orders in jobs: personal bookings and subscriptions
+        one by one, professional bookings grouped per employer."""
         check_groups(self.env, ACCOUNTANT_GROUP)
         self.ensure_one()
         if self.date_to < self.date_from:
             raise UserError(self.env._("The period must end after it starts."))
-        invoices = self.env["sale.order"]._carshare_invoice_period(
-            self.date_from, self.date_to, self.community_ids, self.invoice_date
+        jobs = self.env["sale.order"]._carshare_enqueue_period(
+            self.date_from, self.date_to, self.community_ids, self.invoice_date, self
         )
-        self.write({"invoice_ids": [Command.set(invoices.ids)], "state": "done"})
+        self.write({"job_count": len(jobs), "state": "done"})
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,

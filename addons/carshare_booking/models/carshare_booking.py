@@ -883,7 +883,7 @@ class CarshareBooking(models.Model):
         """Keep an impossible distance away from the invoice until a manager validates it."""
         action_write(self, {"distance_check": "held", "distance_check_reason": reason})
         self.message_post(body=reason)
-        self.activity_schedule(
+        self.with_context(mail_notify_force_send=False).activity_schedule(
             "carshare_booking.mail_activity_type_distance_check",
             user_id=(self.community_id.user_id or self.user_id).id,
             note=self.env._(
@@ -985,7 +985,9 @@ class CarshareBooking(models.Model):
     def _notify_driver(self, template_xmlid):
         template = self.env.ref(template_xmlid)
         for booking in self:
-            booking.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+            booking.message_post_with_source(
+                template, subtype_xmlid="mail.mt_comment", force_send=False
+            )
 
     def _notify_driver_sms(self, body):
         """Text the driver where the community asks for it and the ``sms`` module is installed.
@@ -997,7 +999,7 @@ class CarshareBooking(models.Model):
         for booking in self:
             partner = booking.partner_id
             if booking.community_id.notify_by_sms and (partner.mobile or partner.phone):
-                booking._message_sms(body, partner_ids=partner.ids)
+                booking._message_sms(body, partner_ids=partner.ids, put_in_queue=True)
 
     def _confirmation_sms(self):
         driver = self.with_context(lang=self.partner_id.lang)
@@ -1036,7 +1038,7 @@ class CarshareBooking(models.Model):
 
     def _notify_late_return(self):
         self._notify_driver("carshare_booking.mail_template_booking_late")
-        for booking in self:
+        for booking in self.with_context(mail_notify_force_send=False):
             booking.activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=booking.user_id.id,
@@ -1195,7 +1197,10 @@ class CarshareBooking(models.Model):
             code=self.access_code,
         )
         self.message_post(
-            body=body, partner_ids=self.partner_id.ids, subtype_xmlid="mail.mt_comment"
+            body=body,
+            partner_ids=self.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
+            force_send=False,
         )
         self._notify_driver_sms(body)
 
@@ -1205,7 +1210,7 @@ class CarshareBooking(models.Model):
         if self.activity_ids.filtered(lambda a: a.activity_type_id == activity_type):
             return
         reasons = dict(self._fields["transfer_reason"]._description_selection(self.env))
-        self.activity_schedule(
+        self.with_context(mail_notify_force_send=False).activity_schedule(
             activity_xmlid,
             user_id=self.user_id.id,
             note=self.env._(

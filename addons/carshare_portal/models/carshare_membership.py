@@ -11,6 +11,7 @@ class CarshareMembership(models.Model):
             membership.message_post_with_source(
                 "carshare_portal.mail_template_membership_activated",
                 subtype_xmlid="mail.mt_comment",
+                force_send=False,
             )
         return result
 
@@ -27,4 +28,5 @@ class CarshareMembership(models.Model):
                 ),
                 partner_ids=responsible.partner_id.ids,
                 subtype_xmlid="mail.mt_note",
+                force_send=False,
             )
