@@ -132,7 +132,23 @@ class AccountMove(models.Model):
         self._carshare_schedule_card_charge()
         self._carshare_send_to_chorus()
         self._carshare_add_to_payment_orders()
+        self._carshare_queue_sending()
         return self
+
+    def _carshare_queue_sending(self):
+        """Queue the invoices in Odoo's own sending (its "Send invoices" cron): it renders the
+        legal PDF (Factur-X where the customer's format says so), keeps it as the invoice's
+        document, which the portal then shows instead of a pro forma, and mails it to a payer
+        with an address. Chorus Pro invoices only get their PDF: Chorus Pro delivers them."""
+        root = self.env.ref("base.user_root")
+        for move in self.filtered(lambda m: not m.invoice_pdf_report_id and not m.sending_data):
+            by_mail = move.partner_id.email and move.invoice_sending_method != "fr_chorus"
+            move.sending_data = {
+                "author_user_id": root.id,
+                "author_partner_id": root.partner_id.id,
+                "sending_methods": ["email"] if by_mail else ["manual"],
+            }
+        self.env.ref("account.ir_cron_account_move_send")._trigger()
 
     def _carshare_send_to_chorus(self):
         """Transmit the invoices of public customers when their company uses the Chorus Pro

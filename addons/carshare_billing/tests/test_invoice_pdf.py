@@ -2,7 +2,8 @@ import shutil
 import subprocess
 from datetime import timedelta
 
-from odoo.tests import tagged
+from odoo import Command
+from odoo.tests import HttpCase, tagged
 
 from .common import FRIDAY_9H, CarshareBillingCase
 
@@ -113,3 +114,57 @@ class TestInvoicePdf(CarshareBillingCase):
             self._pdf_text(statement, "carshare_billing.action_report_reversal_statement"),
         )
         self.assertNotIn("Autofacturation", self._pdf_text(invoice))
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceSent(CarshareBillingCase, HttpCase):
+    """A resident's invoice reaches her as a real invoice: Odoo's sending queue prints it,
+    keeps the PDF as the invoice's document and mails it; the portal no longer shows a pro
+    forma."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.alice.email = "alice.martin@example.fr"
+        cls.alice_user = cls.env["res.users"].create(
+            {
+                "login": "alice.invoice",
+                "password": "alice.invoice",
+                "partner_id": cls.alice.id,
+                "groups_id": [Command.set([cls.env.ref("base.group_portal").id])],
+            }
+        )
+        cls.version.monthly_fee = 0.0
+        cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
+
+    def _invoice_page(self, invoice):
+        self.authenticate("alice.invoice", "alice.invoice")
+        response = self.url_open(f"/my/invoices/{invoice.id}?report_type=html")
+        self.assertEqual(response.status_code, 200)
+        return response.text
+
+    def test_posted_invoice_is_printed_and_mailed(self):
+        invoice = self._trip(FRIDAY_9H, 2).carshare_invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertIn("PROFORMA", self._invoice_page(invoice))
+        self.assertEqual(invoice.sending_data["sending_methods"], ["email"])
+
+        self.env["account.move"].with_context(force_report_rendering=True)._cron_account_move_send()
+
+        document = invoice.invoice_pdf_report_id
+        self.assertTrue(document.raw.startswith(b"%PDF"))
+        text = pdf_text(document.raw)
+        # 2 h at 1.50 an hour and the 1.00 booking fee, taxes included.
+        self.assertIn(invoice.name, text)
+        self.assertIn("4.00", text)
+        self.assertFalse(invoice.sending_data)
+        sent = invoice.message_ids.filtered(lambda m: self.alice in m.partner_ids)
+        self.assertIn(document.name, sent.attachment_ids.mapped("name"))
+        self.assertNotIn("PROFORMA", self._invoice_page(invoice))
+
+    def test_invoice_without_address_is_printed_only(self):
+        self.alice.email = False
+        invoice = self._trip(FRIDAY_9H, 2).carshare_invoice_ids
+        self.assertEqual(invoice.sending_data["sending_methods"], ["manual"])
+        self.env["account.move"].with_context(force_report_rendering=True)._cron_account_move_send()
+        self.assertTrue(invoice.invoice_pdf_report_id)
