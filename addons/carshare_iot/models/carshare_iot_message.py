@@ -89,17 +89,15 @@ class CarshareIotMessage(models.Model):
         return self._receive_message(topic, identifier, channel, message)
 
     @api.model
-    def _receive_message(self, topic, identifier, channel, message):
+    def _receive_message(self, topic, identifier, channel, message, superseded=False):
         """Apply a message that follows the protocol, from whoever claims to send it.
 
         Messages that cannot be tied to a known device only reach the server log; the others
-        are logged here with their result.
+        are logged here with their result. A ``superseded`` telemetry (newer readings of the
+        device follow in the bridge's batch) is checked and logged, not applied.
         """
-        device = (
-            self.env["carshare.iot.device"]
-            .sudo()
-            .search([("identifier", "=", identifier)], limit=1)
-        )
+        Device = self.env["carshare.iot.device"].sudo()
+        device = Device.browse(Device._id_by_identifier(identifier))
         if not device:
             log_refusal(topic, "unknown device")
             return self.browse()
@@ -108,7 +106,14 @@ class CarshareIotMessage(models.Model):
         if reason:
             _logger.warning("MQTT message from %s refused: %s", identifier, reason)
             return log._log_incoming(device, topic, message, "rejected", reason)
-        return log._accept(device, topic, channel, message)
+        return log._accept(device, topic, channel, message, superseded)
+
+    @api.model
+    def _acceptable(self, identifier, channel, message):
+        """Whether a message of a known device would be accepted (duplicates aside)."""
+        Device = self.env["carshare.iot.device"].sudo()
+        device = Device.browse(Device._id_by_identifier(identifier))
+        return bool(device) and not self._refusal(device, identifier, channel, message)
 
     @api.model
     def _refusal(self, device, identifier, channel, message):
@@ -131,7 +136,7 @@ class CarshareIotMessage(models.Model):
         return False
 
     @api.model
-    def _accept(self, device, topic, channel, message):
+    def _accept(self, device, topic, channel, message, superseded=False):
         if self._is_duplicate(device, message["id"]):
             return self._log_duplicate(device, topic, message)
         try:
@@ -144,6 +149,9 @@ class CarshareIotMessage(models.Model):
             return self._log_duplicate(device, topic, message)
         moment = protocol.parse_ts(message["ts"]).replace(tzinfo=None)
         device._seen(moment)
+        if superseded:
+            log.result = self.env._("Newer readings followed at once: not applied.")
+            return log
         try:
             with self.env.cr.savepoint():
                 result, booking = log._apply(device, channel, message, moment)

@@ -1,4 +1,5 @@
 from . import (
+    test_batch,
     test_broker_files,
     test_demo,
     test_event_properties,
