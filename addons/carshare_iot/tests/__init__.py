@@ -5,6 +5,7 @@ from . import (
     test_event_properties,
     test_inbound,
     test_matching,
+    test_message_log,
     test_outbox,
     test_protocol,
 )
