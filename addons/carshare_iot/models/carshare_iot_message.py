@@ -245,27 +245,28 @@ class CarshareIotMessage(models.Model):
     def _accept(self, device, topic, channel, message, superseded=False):
         if self._is_duplicate(device, message["id"]):
             return self._log_duplicate(device, topic, message)
+        moment = protocol.parse_ts(message["ts"]).replace(tzinfo=None)
         try:
             with self.env.cr.savepoint():
                 log = self._log_incoming(
                     device, topic, message, "processed", dedup_key=message["id"]
                 )
+                device._seen(moment)
+                if superseded:
+                    log.result = self.env._("Newer readings followed at once: not applied.")
+                    return log
+                result, booking = log._apply(device, channel, message, moment)
+                log.write({"result": result, "booking_id": booking.id if booking else False})
+                return log
         except psycopg2.errors.UniqueViolation:
             # Another bridge got the same message at the same moment.
             return self._log_duplicate(device, topic, message)
-        moment = protocol.parse_ts(message["ts"]).replace(tzinfo=None)
-        device._seen(moment)
-        if superseded:
-            log.result = self.env._("Newer readings followed at once: not applied.")
-            return log
-        try:
-            with self.env.cr.savepoint():
-                result, booking = log._apply(device, channel, message, moment)
         except (UserError, ValidationError) as error:
-            log.write({"state": "failed", "result": str(error.args[0])[:500]})
-            return log
-        log.write({"result": result, "booking_id": booking.id if booking else False})
-        return log
+            # What the message did is rolled back; it stays processed once, as failed.
+            device._seen(moment)
+            return self._log_incoming(
+                device, topic, message, "failed", str(error.args[0])[:500], message["id"]
+            )
 
     @api.model
     def _is_duplicate(self, device, message_id):
