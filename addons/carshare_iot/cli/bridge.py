@@ -335,8 +335,14 @@ class Bridge:
 
     def _check_signaling(self):
         """Follow module updates and cache invalidations made by the Odoo servers."""
+
+        def check(env):
+            registry = env.registry.check_signaling(env.cr)
+            # Resolved at the first write of a registry otherwise: while sending a command.
+            return registry._field_triggers
+
         try:
-            self._in_transaction(lambda env: env.registry.check_signaling(env.cr))
+            self._in_transaction(check)
         except Exception:
             _logger.exception("registry check failed")
 
