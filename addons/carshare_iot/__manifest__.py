@@ -23,4 +23,5 @@
         "views/carshare_iot_menus.xml",
     ],
     "demo": ["demo/carshare_iot_demo.xml"],
+    "uninstall_hook": "uninstall_hook",
 }
