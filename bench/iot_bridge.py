@@ -1,7 +1,8 @@
 """MQTT bridge: command-to-acknowledgement latency, and device events processed per second by one
-bridge and by two.
+bridge taking one message a transaction, by one bridge taking batches, and by two.
 
-    scripts/bench iot_bridge.py [--commands 200] [--events 3000] [--devices 20] [--reset]
+    scripts/bench iot_bridge.py [--commands 200] [--events 3000] [--devices 20] [--batch 200]
+                                [--db cs_iot_bench] [--reset]
 
 Builds (once) a database with carshare_iot, a station and ``--devices`` key boxes, starts a private
 Mosquitto on a loopback port (18830-18839), the key boxes (iotlib.simulator) and the real bridge
@@ -10,13 +11,18 @@ Mosquitto on a loopback port (18830-18839), the key boxes (iotlib.simulator) and
 - command to acknowledgement, one command at a time (an unlock written to the outbox and
   committed, as a booking's confirmation does): until the device's ack crosses the broker, and
   until the bridge has recorded it in the database (median, p95);
-- events per second: ``--events`` signed events (code typed, door opened) published by the key
-  boxes at once, until all are processed in the database, by one bridge, then by two sharing the
-  subscription (MQTT 5 shared subscription), and the ratio.
+- events per second: ``--events`` signed events (code typed, door opened: no telemetry, which
+  batches would coalesce) published by the key boxes at once, until all are processed in the
+  database: by one bridge with ``carshare_mqtt_batch_size = 1`` (one transaction and one commit a
+  message, the way before batches), by one bridge with batches of ``--batch``, then by two
+  batching bridges sharing the subscription (MQTT 5 shared subscription), and the ratios.
+
+The broker runs with the limits the Broker Credentials wizard generates (``iotlib.mosquitto``).
 """
 
 import argparse
 import configparser
+import logging
 import os
 import shutil
 import subprocess
@@ -33,7 +39,7 @@ from benchlib import ensure_database, free_port, open_registry, timings
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "addons", "carshare_iot"))
 
-from iotlib import protocol  # noqa: E402
+from iotlib import mosquitto, protocol  # noqa: E402
 from iotlib.simulator import Device  # noqa: E402
 
 
@@ -44,6 +50,7 @@ def parse_args():
     parser.add_argument("--commands", type=int, default=200)
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--devices", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--reset", action="store_true")
     return parser.parse_args()
 
@@ -74,7 +81,7 @@ def key_boxes(registry, count):
 
 
 class Broker:
-    def __init__(self):
+    def __init__(self, batch):
         self.folder = tempfile.mkdtemp(prefix="carshare-iot-bench-")
         os.chmod(self.folder, 0o777)
         self.port = free_port()
@@ -82,7 +89,7 @@ class Broker:
         with open(config, "w") as out:
             out.write(
                 f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-                "max_queued_messages 0\nmax_inflight_messages 100\n"
+                + mosquitto.limits_file(batch)
             )
         self.process = subprocess.Popen(
             ["mosquitto", "-c", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -96,13 +103,14 @@ class Broker:
 
 
 class Bridge:
-    def __init__(self, args, broker, folder, name):
+    def __init__(self, args, broker, folder, name, batch):
         parser = configparser.ConfigParser(interpolation=None)
         parser.read(args.conf)
         parser["options"]["carshare_mqtt_host"] = "127.0.0.1"
         parser["options"]["carshare_mqtt_port"] = str(broker.port)
         # Two bridges sharing the work: shared subscriptions, each bridge active.
         parser["options"]["carshare_mqtt_shared_subscriptions"] = "True"
+        parser["options"]["carshare_mqtt_batch_size"] = str(batch)
         conf = os.path.join(folder, f"{name}.conf")
         with open(conf, "w") as out:
             parser.write(out)
@@ -232,6 +240,7 @@ def measured_burst(registry, boxes, count, bridges):
 
 def main():
     args = parse_args()
+    logging.getLogger("iotlib.simulator").setLevel(logging.WARNING)
     ensure_database(args, "carshare_iot", "carshare_iot_device")
     registry = open_registry(args)
     secrets = key_boxes(registry, args.devices)
@@ -241,42 +250,72 @@ def main():
             [list(secrets)],
         )
         device_ids = dict(cr.fetchall())
-    broker = Broker()
     folder = tempfile.mkdtemp(prefix="carshare-iot-bench-bridges-")
-    bridges = []
-    boxes = []
     try:
-        boxes = [
-            Device(identifier, secret, "keybox", port=broker.port).start()
-            for identifier, secret in secrets.items()
-        ]
-        first = boxes[0].identifier
-        bridges.append(Bridge(args, broker, folder, f"bench-bridge-{uuid.uuid4().hex[:6]}"))
-        bridges[0].wait_ready()
-        watcher, seen = ack_watcher(broker.port)
-
-        samples = [ack_one(registry, device_ids[first], seen=seen) for _ in range(args.commands)]
-        samples = [sample for sample in samples if sample]
-        print(f"command to acknowledgement, {len(samples)} commands, one bridge:")
-        print(timings("  device's ack through the broker", [s[0] for s in samples]))
-        print(timings("  ack recorded in the database", [s[1] for s in samples]))
-        watcher.loop_stop()
-
-        total, one, cpu = measured_burst(registry, boxes, args.events, bridges)
-        print(f"events, {total} at once from {len(boxes)} key boxes:")
-        print(f"  one bridge   {total / one:6.0f} events/s  ({one:.1f} s, CPU {cpu:.1f} ms/event)")
-        bridges.append(Bridge(args, broker, folder, f"bench-bridge-{uuid.uuid4().hex[:6]}"))
-        bridges[1].wait_ready()
-        total, two, cpu = measured_burst(registry, boxes, args.events, bridges)
-        print(f"  two bridges  {total / two:6.0f} events/s  ({two:.1f} s, CPU {cpu:.1f} ms/event)")
-        print(f"  ratio two / one: {one / two:.2f}")
+        print(f"events, {args.events} at once from {len(secrets)} key boxes:")
+        # A broker each: a bridge stopped keeps its persistent session, and Mosquitto keeps
+        # handing it its share of a shared subscription.
+        with Phase(args, registry, secrets, folder) as phase:
+            phase.start_bridge(1)
+            one_by_one = phase.burst("one bridge, one by one")
+        with Phase(args, registry, secrets, folder) as phase:
+            phase.start_bridge(args.batch)
+            batched = phase.burst(f"one bridge, batches of {args.batch}")
+            print(f"  ratio batched / one by one: {one_by_one / batched:.2f}")
+            watcher, seen = ack_watcher(phase.broker.port)
+            device_id = device_ids[phase.boxes[0].identifier]
+            samples = [ack_one(registry, device_id, seen=seen) for _ in range(args.commands)]
+            samples = [sample for sample in samples if sample]
+            print(f"command to acknowledgement, {len(samples)} commands, one batching bridge:")
+            print(timings("  device's ack through the broker", [s[0] for s in samples]))
+            print(timings("  ack recorded in the database", [s[1] for s in samples]))
+            watcher.loop_stop()
+            phase.start_bridge(args.batch)
+            two = phase.burst("two bridges, batches")
+            print(f"  ratio two / one (batched): {batched / two:.2f}")
     finally:
-        for box in boxes:
-            box.stop()
-        for bridge in bridges:
-            bridge.stop()
-        broker.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+class Phase:
+    """A broker of its own, the key boxes on it and bridges, stopped at the end."""
+
+    def __init__(self, args, registry, secrets, folder):
+        self.args = args
+        self.registry = registry
+        self.secrets = secrets
+        self.folder = folder
+        self.bridges = []
+        self.boxes = []
+
+    def __enter__(self):
+        self.broker = Broker(self.args.batch)
+        self.boxes = [
+            Device(identifier, secret, "keybox", port=self.broker.port).start()
+            for identifier, secret in self.secrets.items()
+        ]
+        return self
+
+    def start_bridge(self, batch):
+        name = f"bench-bridge-{uuid.uuid4().hex[:6]}"
+        bridge = Bridge(self.args, self.broker, self.folder, name, batch)
+        self.bridges.append(bridge)
+        bridge.wait_ready()
+
+    def burst(self, label):
+        total, seconds, cpu = measured_burst(
+            self.registry, self.boxes, self.args.events, self.bridges
+        )
+        rate = total / seconds
+        print(f"  {label:<28} {rate:6.0f} events/s  ({seconds:.1f} s, CPU {cpu:.1f} ms/event)")
+        return seconds
+
+    def __exit__(self, *_exc):
+        for box in self.boxes:
+            box.stop()
+        for bridge in self.bridges:
+            bridge.stop()
+        self.broker.stop()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """The MQTT bridge: device messages into Odoo, the command outbox out to the devices.
 
-Each device message is processed in a transaction of its own and acknowledged to the broker only
-once committed (or refused), so a crash or a lost database loses none.
+Device messages are processed in batches (up to ``carshare_mqtt_batch_size`` messages, or what
+arrives within ``carshare_mqtt_batch_ms`` of the first): one transaction a batch, each message in
+a savepoint of its own, in their order; the batch is acknowledged to the broker only once
+committed, so a crash or a lost database loses none (the broker delivers the batch again, the
+message log's deduplication applies each message once).
 
 By default one bridge is active: it holds a PostgreSQL advisory lock and only then connects to
 the broker, with a persistent session and plain subscriptions, which the broker keeps across its
@@ -54,6 +57,62 @@ OUTBOX_WAKE = object()
 STANDBY_POLL_SECONDS = 1.0
 LOCK_CHECK_SECONDS = 1.0
 DEFAULT_USERNAME = "carshare-bridge"
+DEFAULT_BATCH_SIZE = 200
+DEFAULT_BATCH_MS = 10
+
+
+def batch_size():
+    """Messages a batch at most (``carshare_mqtt_batch_size``; 1: one transaction each)."""
+    return max(1, int(config.get("carshare_mqtt_batch_size") or DEFAULT_BATCH_SIZE))
+
+
+def superseded_telemetry(received, acceptable):
+    """Indexes of the telemetry messages of ``received`` ((topic, (identifier, channel,
+    message)) in their order) that a later telemetry of the same device supersedes: readings
+    without a trip trigger, followed by newer readings of the device (of every value it read,
+    ``acceptable(identifier, channel, message)``: authentic and in time) with no event of any
+    device and no other message of this device in between: only the newest of such a run is
+    applied."""
+    superseded = set()
+    pending = {}  # identifier: index of its last telemetry not yet followed by another message
+    for index, (_topic, (identifier, channel, message)) in enumerate(received):
+        if channel == "event":
+            pending.clear()
+            continue
+        if channel != "telemetry" or not acceptable(identifier, channel, message):
+            pending.pop(identifier, None)
+            continue
+        previous = pending.get(identifier)
+        if previous is not None and _supersedes(message, received[previous][1][2]):
+            superseded.add(previous)
+        if message["data"].get("trigger"):
+            pending.pop(identifier, None)
+        else:
+            pending[identifier] = index
+    return superseded
+
+
+def _supersedes(newer, older):
+    readings = older["data"].keys() - {"trigger", "position"}
+    return readings <= newer["data"].keys() and protocol.parse_ts(older["ts"]) <= protocol.parse_ts(
+        newer["ts"]
+    )
+
+
+def apply_batch(env, received):
+    """Apply device messages in one transaction, each in a savepoint: one that fails is rolled
+    back alone and reaches the server log. Conflicts and a lost database abort the batch."""
+    Message = env["carshare.iot.message"]
+    superseded = superseded_telemetry(received, Message._acceptable)
+    for index, (topic, parsed) in enumerate(received):
+        try:
+            with env.cr.savepoint():
+                Message._receive_message(topic, *parsed, superseded=index in superseded)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            raise
+        except Exception:
+            _logger.exception("MQTT message on %r could not be processed", topic[:120])
+    return True
 
 
 class Settings:
@@ -65,6 +124,8 @@ class Settings:
         self.tls = self._flag("carshare_mqtt_tls", False)
         self.shared = self._flag("carshare_mqtt_shared_subscriptions", False)
         self.ca_file = config.get("carshare_mqtt_ca_file") or None
+        self.batch_size = batch_size()
+        self.batch_ms = max(0, int(config.get("carshare_mqtt_batch_ms") or DEFAULT_BATCH_MS))
         self.username = os.environ.get("CARSHARE_MQTT_USERNAME") or None
         self.password = os.environ.get("CARSHARE_MQTT_PASSWORD") or None
         # Stable across restarts, so that the broker keeps what arrives while it is down. The
@@ -117,6 +178,9 @@ class Bridge:
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
         properties.MaximumPacketSize = MAX_PACKET_BYTES
+        # MQTT 5: the broker keeps at most this many messages unacknowledged with the bridge. Two
+        # batches: the next one arrives while the current one commits.
+        properties.ReceiveMaximum = min(2 * self.settings.batch_size, 65535)
         self.client.connect_async(
             self.settings.host,
             self.settings.port,
@@ -208,25 +272,50 @@ class Bridge:
 
     # -- work ------------------------------------------------------------------------------------
 
-    def _handle(self, message):
-        try:
-            parsed = protocol.parse_device_message(message.topic, message.payload)
-        except protocol.ProtocolError as error:
-            log_refusal(message.topic, error)
-        else:
-            self._apply(message.topic, parsed)
-        if not self.stopping.is_set():
+    def _next_batch(self, first):
+        """(messages, outbox woken): ``first`` and those following it within the batch window.
+        A commit that wakes the outbox closes the batch: commands wait for no batch."""
+        batch = [first]
+        deadline = time.monotonic() + self.settings.batch_ms / 1000
+        while len(batch) < self.settings.batch_size:
+            try:
+                item = self.inbox.get(timeout=max(0, deadline - time.monotonic()))
+            except queue.Empty:
+                return batch, False
+            if item is OUTBOX_WAKE:
+                return batch, True
+            batch.append(item)
+        return batch, False
+
+    def _handle_batch(self, messages):
+        """Apply the messages in one transaction, then acknowledge them all, in their order."""
+        received = []
+        for message in messages:
+            try:
+                parsed = protocol.parse_device_message(message.topic, message.payload)
+            except protocol.ProtocolError as error:
+                log_refusal(message.topic, error)
+            else:
+                received.append((message.topic, parsed))
+        if received and not self._apply(received):
+            return
+        for message in messages:
             self.client.ack(message.mid, message.qos)
 
-    def _apply(self, topic, parsed):
-        def receive(env):
-            env["carshare.iot.message"]._receive_message(topic, *parsed)
-
+    def _apply(self, received):
+        """True once the messages are applied and committed (False: stopping before)."""
         try:
-            self._in_transaction(receive)
+            return bool(self._in_transaction(lambda env: apply_batch(env, received)))
         except Exception:
-            # A message that breaks processing is dropped rather than redelivered forever.
-            _logger.exception("MQTT message on %r could not be processed", topic[:120])
+            _logger.exception("a batch of %s MQTT messages failed: one by one", len(received))
+        for one in received:
+            try:
+                if not self._in_transaction(lambda env, one=one: apply_batch(env, [one])):
+                    return False
+            except Exception:
+                # A message that breaks processing is dropped rather than redelivered forever.
+                _logger.exception("MQTT message on %r could not be processed", one[0][:120])
+        return True
 
     def _send_commands(self):
         if not (self.client and self.client.is_connected()):
@@ -246,8 +335,14 @@ class Bridge:
 
     def _check_signaling(self):
         """Follow module updates and cache invalidations made by the Odoo servers."""
+
+        def check(env):
+            registry = env.registry.check_signaling(env.cr)
+            # Resolved at the first write of a registry otherwise: while sending a command.
+            return registry._field_triggers
+
         try:
-            self._in_transaction(lambda env: env.registry.check_signaling(env.cr))
+            self._in_transaction(check)
         except Exception:
             _logger.exception("registry check failed")
 
@@ -336,7 +431,10 @@ class Bridge:
             except queue.Empty:
                 item = None
             if isinstance(item, mqtt.MQTTMessage):
-                self._handle(item)
+                batch, woken = self._next_batch(item)
+                self._handle_batch(batch)
+                if woken:
+                    item = OUTBOX_WAKE
             polling = time.monotonic() >= next_poll
             if polling:
                 next_poll = time.monotonic() + OUTBOX_POLL_SECONDS

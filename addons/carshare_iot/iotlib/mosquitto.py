@@ -1,4 +1,4 @@
-"""Mosquitto 2 password file entries and ACL blocks."""
+"""Mosquitto 2 password file entries, ACL blocks and the limits the bridge's batches need."""
 
 import base64
 import hashlib
@@ -6,6 +6,10 @@ import hmac
 import os
 
 from . import protocol
+
+# Messages a client may have waiting beyond those in flight: four minutes of a national fleet's
+# telemetry (about 400 messages a second) while the bridges fail over or restart.
+QUEUED_MESSAGES = 100000
 
 # What mosquitto_passwd 2.0 writes: $7$ = PBKDF2-SHA512, 101 iterations, 12-byte salt.
 PBKDF2_ITERATIONS = 101
@@ -43,3 +47,14 @@ def acl_file(bridge_usernames, identifiers):
         ]
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)
+
+
+def limits_file(batch_size):
+    """Mosquitto settings (read through ``include_dir``) that let a bridge batch fill: two
+    batches in flight unacknowledged, the next arriving while one commits (MQTT 5 clients such
+    as the bridge also ask for it in their CONNECT), and queues deep enough for a failover."""
+    return (
+        f"# Written by Odoo (carshare_iot) for bridge batches of {batch_size} messages.\n"
+        f"max_inflight_messages {2 * batch_size}\n"
+        f"max_queued_messages {QUEUED_MESSAGES}\n"
+    )

@@ -3,7 +3,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.carshare_fleet.access import MANAGER_GROUP, check_groups, check_view
@@ -171,8 +171,27 @@ class CarshareIotDevice(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         devices = super().create(vals_list)
+        self.env.registry.clear_cache()
         devices._push_active_grants()
         return devices
+
+    def write(self, vals):
+        if {"identifier", "active"} & vals.keys():
+            self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
+
+    @api.model
+    @tools.ormcache("identifier")
+    def _id_by_identifier(self, identifier):
+        """The id of the active device of this identifier (False: none); cached, every message
+        of the bridge asks, the cache is cleared when devices are created, renamed, archived or
+        deleted (in every Odoo process, through the registry's signaling)."""
+        devices = self.sudo().with_context(active_test=True)
+        return devices.search([("identifier", "=", identifier)], limit=1).id
 
     # -- commands --------------------------------------------------------------------------------
 

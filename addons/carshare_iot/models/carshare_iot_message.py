@@ -1,15 +1,73 @@
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from ..iotlib import protocol
 
 _logger = logging.getLogger(__name__)
 EXCERPT_CHARS = 512
+TABLE = "carshare_iot_message"
+DEFAULT_PARTITION = f"{TABLE}_default"
+MONTHS_AHEAD = 2
+# The table, partitioned by month of the device's time (PostgreSQL declarative partitioning):
+# tens of millions of rows a month at national scale, forgotten by dropping whole months. A
+# unique constraint of a partitioned table must hold its partition key: a device message and its
+# redeliveries and replays carry the same signed id and time, so (device, id, time) is unique.
+TABLE_DDL = f"""
+CREATE SEQUENCE IF NOT EXISTS {TABLE}_id_seq;
+CREATE TABLE IF NOT EXISTS {TABLE} (
+    id integer NOT NULL DEFAULT nextval('{TABLE}_id_seq'),
+    direction varchar NOT NULL,
+    device_id integer REFERENCES carshare_iot_device (id) ON DELETE CASCADE,
+    company_id integer REFERENCES res_company (id) ON DELETE SET NULL,
+    topic varchar,
+    channel varchar,
+    message_type varchar,
+    message_id varchar,
+    dedup_key varchar,
+    device_ts timestamp NOT NULL,
+    state varchar NOT NULL,
+    result varchar,
+    excerpt text,
+    booking_id integer REFERENCES carshare_booking (id) ON DELETE SET NULL,
+    command_id integer REFERENCES carshare_iot_command (id) ON DELETE SET NULL,
+    create_uid integer REFERENCES res_users (id) ON DELETE SET NULL,
+    create_date timestamp,
+    write_uid integer REFERENCES res_users (id) ON DELETE SET NULL,
+    write_date timestamp,
+    PRIMARY KEY (id, device_ts),
+    CONSTRAINT {TABLE}_device_message_uniq UNIQUE (device_id, dedup_key, device_ts)
+) PARTITION BY RANGE (device_ts);
+ALTER SEQUENCE {TABLE}_id_seq OWNED BY {TABLE}.id;
+CREATE TABLE IF NOT EXISTS {DEFAULT_PARTITION} PARTITION OF {TABLE} DEFAULT;
+CREATE INDEX IF NOT EXISTS {TABLE}_direction_idx ON {TABLE} (direction);
+CREATE INDEX IF NOT EXISTS {TABLE}_device_id_idx ON {TABLE} (device_id);
+CREATE INDEX IF NOT EXISTS {TABLE}_company_id_idx ON {TABLE} (company_id);
+CREATE INDEX IF NOT EXISTS {TABLE}_message_id_idx ON {TABLE} (message_id);
+CREATE INDEX IF NOT EXISTS {TABLE}_state_idx ON {TABLE} (state);
+CREATE INDEX IF NOT EXISTS {TABLE}_booking_id_idx ON {TABLE} (booking_id)
+    WHERE booking_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS {TABLE}_command_id_idx ON {TABLE} (command_id)
+    WHERE command_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS {TABLE}_id_idx ON {TABLE} (id);
+"""
+
+
+def month_start(moment):
+    return date(moment.year, moment.month, 1)
+
+
+def next_month(day):
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def partition_name(month):
+    return f"{TABLE}_y{month.year}m{month.month:02d}"
 
 
 def log_refusal(topic, reason):
@@ -22,6 +80,12 @@ class CarshareIotMessage(models.Model):
     _description = "IoT Message Log"
     _order = "id desc"
     _rec_name = "message_id"
+    # The ORM creates no partitioned table and counts none among the existing tables: init()
+    # creates it, the ORM reads it through _table_query and writes it as _table.
+    _auto = False
+    _log_access = True
+    _table = TABLE
+    _table_query = f"SELECT * FROM {TABLE}"
 
     direction = fields.Selection(
         [("in", "Received"), ("out", "Sent")], required=True, readonly=True, index=True
@@ -46,7 +110,7 @@ class CarshareIotMessage(models.Model):
     dedup_key = fields.Char(
         readonly=True, help="The message ID once accepted: a device message is processed once."
     )
-    device_ts = fields.Datetime(string="Device Time", readonly=True)
+    device_ts = fields.Datetime(string="Device Time", required=True, readonly=True)
     state = fields.Selection(
         [
             ("processed", "Processed"),
@@ -68,13 +132,55 @@ class CarshareIotMessage(models.Model):
         "carshare.iot.command", readonly=True, index="btree_not_null", ondelete="set null"
     )
 
-    _sql_constraints = [
-        (
-            "dedup_uniq",
-            "unique(device_id, dedup_key)",
-            "A device message is processed only once.",
-        ),
-    ]
+    def init(self):
+        self.env.cr.execute(TABLE_DDL)
+        self._ensure_partitions()
+
+    @api.model
+    def _ensure_partitions(self, first=None):
+        """Partitions from the month of ``first`` (this month by default) to MONTHS_AHEAD
+        months ahead; rows already in the default partition move into their month's."""
+        month = month_start(first or fields.Datetime.now())
+        last = month_start(fields.Datetime.now())
+        for _ahead in range(MONTHS_AHEAD):
+            last = next_month(last)
+        cr = self.env.cr
+        while month <= last:
+            name = partition_name(month)
+            cr.execute("SELECT to_regclass(%s)", [name])
+            if not cr.fetchone()[0]:
+                bounds = [month, next_month(month)]
+                cr.execute(
+                    SQL(
+                        "CREATE TABLE %(part)s (LIKE %(table)s INCLUDING DEFAULTS);"
+                        "WITH moved AS (DELETE FROM %(default)s WHERE device_ts >= %(start)s "
+                        "AND device_ts < %(end)s RETURNING *) "
+                        "INSERT INTO %(part)s SELECT * FROM moved;"
+                        "ALTER TABLE %(table)s ATTACH PARTITION %(part)s "
+                        "FOR VALUES FROM (%(start)s) TO (%(end)s)",
+                        part=SQL.identifier(name),
+                        table=SQL.identifier(TABLE),
+                        default=SQL.identifier(DEFAULT_PARTITION),
+                        start=bounds[0],
+                        end=bounds[1],
+                    )
+                )
+            month = next_month(month)
+
+    @api.model
+    def _partitions(self):
+        """{first day of the month: partition name} of the monthly partitions."""
+        self.env.cr.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = %s::regclass",
+            [TABLE],
+        )
+        prefix = f"{TABLE}_y"
+        return {
+            date(int(name[len(prefix) : len(prefix) + 4]), int(name[-2:]), 1): name
+            for (name,) in self.env.cr.fetchall()
+            if name.startswith(prefix)
+        }
 
     # -- receiving (the bridge) ------------------------------------------------------------------
 
@@ -89,17 +195,15 @@ class CarshareIotMessage(models.Model):
         return self._receive_message(topic, identifier, channel, message)
 
     @api.model
-    def _receive_message(self, topic, identifier, channel, message):
+    def _receive_message(self, topic, identifier, channel, message, superseded=False):
         """Apply a message that follows the protocol, from whoever claims to send it.
 
         Messages that cannot be tied to a known device only reach the server log; the others
-        are logged here with their result.
+        are logged here with their result. A ``superseded`` telemetry (newer readings of the
+        device follow in the bridge's batch) is checked and logged, not applied.
         """
-        device = (
-            self.env["carshare.iot.device"]
-            .sudo()
-            .search([("identifier", "=", identifier)], limit=1)
-        )
+        Device = self.env["carshare.iot.device"].sudo()
+        device = Device.browse(Device._id_by_identifier(identifier))
         if not device:
             log_refusal(topic, "unknown device")
             return self.browse()
@@ -108,7 +212,14 @@ class CarshareIotMessage(models.Model):
         if reason:
             _logger.warning("MQTT message from %s refused: %s", identifier, reason)
             return log._log_incoming(device, topic, message, "rejected", reason)
-        return log._accept(device, topic, channel, message)
+        return log._accept(device, topic, channel, message, superseded)
+
+    @api.model
+    def _acceptable(self, identifier, channel, message):
+        """Whether a message of a known device would be accepted (duplicates aside)."""
+        Device = self.env["carshare.iot.device"].sudo()
+        device = Device.browse(Device._id_by_identifier(identifier))
+        return bool(device) and not self._refusal(device, identifier, channel, message)
 
     @api.model
     def _refusal(self, device, identifier, channel, message):
@@ -131,27 +242,31 @@ class CarshareIotMessage(models.Model):
         return False
 
     @api.model
-    def _accept(self, device, topic, channel, message):
+    def _accept(self, device, topic, channel, message, superseded=False):
         if self._is_duplicate(device, message["id"]):
             return self._log_duplicate(device, topic, message)
+        moment = protocol.parse_ts(message["ts"]).replace(tzinfo=None)
         try:
             with self.env.cr.savepoint():
                 log = self._log_incoming(
                     device, topic, message, "processed", dedup_key=message["id"]
                 )
+                device._seen(moment)
+                if superseded:
+                    log.result = self.env._("Newer readings followed at once: not applied.")
+                    return log
+                result, booking = log._apply(device, channel, message, moment)
+                log.write({"result": result, "booking_id": booking.id if booking else False})
+                return log
         except psycopg2.errors.UniqueViolation:
             # Another bridge got the same message at the same moment.
             return self._log_duplicate(device, topic, message)
-        moment = protocol.parse_ts(message["ts"]).replace(tzinfo=None)
-        device._seen(moment)
-        try:
-            with self.env.cr.savepoint():
-                result, booking = log._apply(device, channel, message, moment)
         except (UserError, ValidationError) as error:
-            log.write({"state": "failed", "result": str(error.args[0])[:500]})
-            return log
-        log.write({"result": result, "booking_id": booking.id if booking else False})
-        return log
+            # What the message did is rolled back; it stays processed once, as failed.
+            device._seen(moment)
+            return self._log_incoming(
+                device, topic, message, "failed", str(error.args[0])[:500], message["id"]
+            )
 
     @api.model
     def _is_duplicate(self, device, message_id):
@@ -250,5 +365,16 @@ class CarshareIotMessage(models.Model):
 
     @api.model
     def _cron_purge(self):
+        """Forget the months older than the retention period (kept one month more at most):
+        dropping a partition takes the same time whatever its size. Stray rows of the default
+        partition (times outside the partitions) are deleted; next months' partitions made."""
         limit = fields.Datetime.now() - self._retention()
-        self.search([("create_date", "<", limit)]).unlink()
+        cr = self.env.cr
+        for month, name in sorted(self._partitions().items()):
+            if next_month(month) <= limit.date():
+                cr.execute(SQL("DROP TABLE %s", SQL.identifier(name)))
+        cr.execute(
+            SQL("DELETE FROM %s WHERE device_ts < %s", SQL.identifier(DEFAULT_PARTITION), limit)
+        )
+        self.invalidate_model()
+        self._ensure_partitions()

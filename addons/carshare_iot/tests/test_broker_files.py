@@ -84,7 +84,9 @@ class TestBrokerFiles(IotCase):
                 self.assertIn("test-keybox:$7$101$", passwd.read())
             with open(os.path.join(folder, "acl")) as acl:
                 self.assertIn("user test-keybox\n", acl.read())
-            self.assertEqual(sorted(os.listdir(folder)), ["acl", "passwd"])
+            with open(os.path.join(folder, "carshare.conf")) as limits:
+                self.assertIn("max_inflight_messages 400\n", limits.read(), "two batches of 200")
+            self.assertEqual(sorted(os.listdir(folder)), ["acl", "carshare.conf", "passwd"])
 
     def test_archived_devices_are_locked_out(self):
         self.set_password(self.keybox)

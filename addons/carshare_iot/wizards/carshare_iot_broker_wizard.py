@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import config
 
+from ..cli.bridge import batch_size
 from ..iotlib import mosquitto, protocol
 from ..models.carshare_iot_device import BRIDGE_USERNAME
 
@@ -33,6 +34,14 @@ class CarshareIotBrokerWizard(models.TransientModel):
     passwd_filename = fields.Char(default="passwd")
     acl_file = fields.Binary(string="ACL File", readonly=True, attachment=False)
     acl_filename = fields.Char(default="acl")
+    limits_file = fields.Binary(
+        string="Broker Limits File",
+        readonly=True,
+        attachment=False,
+        help="Messages in flight and queued per client, for the bridge's batches "
+        "(carshare_mqtt_batch_size): the broker reads it with include_dir.",
+    )
+    limits_filename = fields.Char(default="carshare.conf")
     written = fields.Boolean(readonly=True)
 
     @api.depends("bridge_username")
@@ -66,16 +75,19 @@ class CarshareIotBrokerWizard(models.TransientModel):
         self.env["carshare.iot.device"]._check_manager()
         self.ensure_one()
         passwd, acl = self.env["carshare.iot.device"]._mosquitto_files(self.bridge_username)
+        limits = mosquitto.limits_file(batch_size())
         self.write(
             {
                 "passwd_file": base64.b64encode(passwd.encode()),
                 "acl_file": base64.b64encode(acl.encode()),
+                "limits_file": base64.b64encode(limits.encode()),
                 "written": bool(self.auth_dir),
             }
         )
         if self.auth_dir:
             self._write_auth_file("passwd", passwd)
             self._write_auth_file("acl", acl)
+            self._write_auth_file(self.limits_filename, limits)
         return self._reopen()
 
     def _write_auth_file(self, name, content):

@@ -136,6 +136,8 @@ METHODS = {
     ("carshare.iot.device", "action_view_commands"): INTERNAL,
     ("carshare.iot.device", "action_view_messages"): MANAGER,
     ("carshare.iot.device", "create"): MANAGER,
+    ("carshare.iot.device", "unlink"): MANAGER,
+    ("carshare.iot.device", "write"): MANAGER,
     ("carshare.station", "action_view_iot_devices"): INTERNAL,
     ("fleet.vehicle", "action_view_carshare_iot_devices"): INTERNAL,
     # carshare_neighbours
