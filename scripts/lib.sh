@@ -122,6 +122,28 @@ write_local_config() {
         "$ROOT/config/odoo.local.conf.in" > "$conf"
 }
 
+# Create database $2 (configuration $1) as a French company's, in French: Odoo chooses the chart
+# of accounts and the taxes when accounting installs, from the company's country, so the country
+# is set at the creation (base with its demo data, French loaded), before any addon installs.
+create_french_database() {
+    local conf=$1 db=$2
+    python - "$conf" "$db" <<'PY'
+import sys
+
+import odoo
+from odoo.tools import config
+
+conf, db = sys.argv[1:3]
+config.parse_config(["-c", conf, "--log-level=warn"])
+config["list_db"] = True  # the database service's own check; nothing is served here
+odoo.service.db.exp_create_database(db, True, "fr_FR", country_code="FR")
+with odoo.modules.registry.Registry(db).cursor() as cr:
+    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    if env.ref("base.main_company").country_id.code != "FR":
+        sys.exit(f"creating {db} failed (see the log above)")
+PY
+}
+
 setup_all() {
     ensure_system_packages
     ensure_services
