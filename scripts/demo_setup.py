@@ -6,17 +6,18 @@
 
 company = env.ref("base.main_company")
 
-# English stays available beside French, the language of the demo's users.
-env["res.lang"]._activate_lang("en_US")
+journal = env.ref(f"account.{company.id}_bank")
 
 # Cards without keys: Odoo's demo provider, in its test state, holds the deposits (manual,
-# partial capture) and charges the saved cards through the billing's provider-neutral flow.
+# partial capture) and charges the saved cards through the billing's provider-neutral flow; its
+# payments go to the bank journal.
 provider = env.ref("payment.payment_provider_demo")
-provider.write({"state": "test", "capture_manually": True, "is_published": True})
+provider.write(
+    {"state": "test", "capture_manually": True, "is_published": True, "journal_id": journal.id}
+)
 company.carshare_card_provider_id = provider
 
 # SEPA direct debit of the employers' invoices into the département's bank account.
-journal = env.ref(f"account.{company.id}_bank")
 sdd = env.ref("account_banking_sepa_direct_debit.sepa_direct_debit")
 if not journal.bank_account_id:
     journal.bank_account_id = env["res.partner.bank"].create(
