@@ -66,14 +66,11 @@ class Fleet:
                         battery_level=vehicle.carshare_battery_level,
                         range_km=vehicle.carshare_range_km,
                     )
-                self.devices[record.identifier] = device.start(wait=0)
+                # Nothing kept from a previous run: a new session, and Odoo pushes the codes.
+                self.devices[record.identifier] = device.start(wait=0, clean_start=True)
         for device in self.devices.values():
             if not device.connected.wait(10):
                 _logger.warning("%s: not connected to the broker yet", device.identifier)
-        # A simulated device forgets its codes when it stops, while its broker session stays:
-        # have them pushed again, as for a replaced device.
-        with Registry(self.dbname).cursor() as cr:
-            self._env(cr)["carshare.iot.device"].search([])._push_active_grants()
         _logger.info("%d simulated devices online", len(self.devices))
 
     @staticmethod
