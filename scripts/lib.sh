@@ -122,6 +122,32 @@ write_local_config() {
         "$ROOT/config/odoo.local.conf.in" > "$conf"
 }
 
+# Create database $2 (configuration $1) as a French company's: Odoo chooses the chart of accounts
+# and the taxes when accounting installs, from the company's country, so the country is set at the
+# creation (base with its demo data), before any addon installs. French and English are both
+# installed; $3 is the users' language (default French).
+create_french_database() {
+    local conf=$1 db=$2 lang=${3:-fr_FR}
+    python - "$conf" "$db" "$lang" <<'PY'
+import sys
+
+import odoo
+from odoo.tools import config
+
+conf, db, lang = sys.argv[1:4]
+config.parse_config(["-c", conf, "--log-level=warn"])
+config["list_db"] = True  # the database service's own check; nothing is served here
+odoo.service.db.exp_create_database(db, True, lang, country_code="FR")
+with odoo.modules.registry.Registry(db).cursor() as cr:
+    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    if env.ref("base.main_company").country_id.code != "FR":
+        sys.exit(f"creating {db} failed (see the log above)")
+    for other in {"fr_FR", "en_US"} - {lang}:
+        env["res.lang"]._activate_lang(other)
+        env["ir.module.module"].search([("state", "=", "installed")])._update_translations(other)
+PY
+}
+
 setup_all() {
     ensure_system_packages
     ensure_services

@@ -136,7 +136,18 @@ class PaymentTransaction(models.Model):
             and tx.source_transaction_id.operation == tx.operation
         )
         paid.source_transaction_id.invoice_ids = [Command.clear()]
+        self._carshare_hold_waiting_deposits()
         return result
+
+    def _carshare_hold_waiting_deposits(self):
+        """A driver who just saved a card gets the deposits waiting for one held now (by the
+        deposits' cron, which commits each hold), not at the cron's next hourly run."""
+        saved = self.filtered(lambda tx: tx.token_id and tx.state in ("done", "authorized"))
+        if saved and self.env["carshare.deposit"].sudo().search_count(
+            [("partner_id", "in", saved.partner_id.ids), ("state", "=", "to_register")],
+            limit=1,
+        ):
+            self.env.ref("carshare_billing.ir_cron_carshare_deposits").sudo()._trigger()
 
     def _set_canceled(self, state_message=None, extra_allowed_states=()):
         canceled = super()._set_canceled(

@@ -83,6 +83,54 @@ class TestDemoCardPayments(CarshareBillingCase):
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertAlmostEqual(invoice.amount_residual, 0.0)
 
+    def test_a_card_saved_in_the_portal_holds_the_waiting_deposit_at_once(self):
+        """Alice's card is gone: her booking's deposit waits for one. The card she saves (the
+        portal's validation transaction, which creates its token) has the deposits' cron run
+        now, not at its next hourly run; the cron then holds 150.00 on it."""
+        self.card.active = False
+        booking = self._book(FRIDAY_9H, 2)
+        deposit = booking.carshare_deposit_ids
+        self.assertEqual(deposit.state, "to_register")
+        cron = self.env.ref("carshare_billing.ir_cron_carshare_deposits")
+        triggers = self.env["ir.cron.trigger"].sudo()
+        before = triggers.search([("cron_id", "=", cron.id)])
+        card = (
+            self.env["payment.token"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.method.id,
+                    "partner_id": self.alice.id,
+                    "provider_ref": "demo-card-alice-2",
+                    "payment_details": "1111",
+                    "demo_simulated_state": "done",
+                }
+            )
+        )
+        validation = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.method.id,
+                    "operation": "validation",
+                    "amount": 0.0,
+                    "currency_id": self.company.currency_id.id,
+                    "partner_id": self.alice.id,
+                    "token_id": card.id,
+                    "state": "authorized",
+                }
+            )
+        )
+        validation._post_process()
+        self.assertTrue(triggers.search([("cron_id", "=", cron.id)]) - before)
+        self._deposits_at(FRIDAY_9H - timedelta(hours=2))
+        self.assertEqual(deposit.state, "held")
+        self.assertEqual(deposit.hold_transaction_id.token_id, card)
+        self.assertAlmostEqual(deposit.hold_transaction_id.amount, 150.0)
+
     def test_partial_capture_releases_the_rest(self):
         """40.00 of the 150.00 hold pay a 40.00 penalty invoice: a captured child of 40.00, the
         other 110.00 voided."""

@@ -7,6 +7,9 @@ from odoo.cli import Command
 from odoo.tools import config
 
 from .bridge import Bridge, Settings
+from .devices import CarshareDevices
+
+__all__ = ["CarshareDevices", "CarshareMqtt"]
 
 
 class CarshareMqtt(Command):

@@ -97,12 +97,16 @@ class Device:
             retain=True,
         )
 
-    def start(self, wait=10):
-        """Connect (the broker keeps the session and queued commands while offline)."""
+    def start(self, wait=10, clean_start=False):
+        """Connect (the broker keeps the session and queued commands while offline). A device
+        that kept nothing of its state (a simulator started anew) asks for a ``clean_start``: its
+        online status then says the session is new, and Odoo pushes its codes again."""
         self._arm_will()
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = SESSION_EXPIRY_SECONDS
-        self.client.connect_async(self._host, self._port, clean_start=False, properties=properties)
+        self.client.connect_async(
+            self._host, self._port, clean_start=clean_start, properties=properties
+        )
         self.client.loop_start()
         if wait and not self.connected.wait(wait):
             raise TimeoutError(f"{self.identifier} could not connect")
