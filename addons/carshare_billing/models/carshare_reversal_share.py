@@ -10,7 +10,7 @@ class CarshareReversalShare(models.Model):
     rule_id = fields.Many2one(
         "carshare.reversal.rule", required=True, index=True, ondelete="cascade"
     )
-    company_id = fields.Many2one(related="rule_id.company_id", store=True)
+    company_id = fields.Many2one(related="rule_id.company_id", store=True, precompute=True)
     sequence = fields.Integer(default=10)
     partner_id = fields.Many2one(
         "res.partner",
