@@ -180,7 +180,7 @@ class DemoHistory:
         self.residents = Partner.search([("ref", "=", f"{marker}-resident")])
         self.agents = Partner.search([("ref", "=", f"{marker}-agent")])
         self.employees = Partner.search([("ref", "=", f"{marker}-employee")])
-        self.public_body = self.env.ref("carshare_fleet.partner_cd_orne")
+        self.public_body = self.env.ref("carshare_fleet.partner_cu_alencon")
         self.card_provider = self._card_provider()
         self.sepa_employer = self._sepa_employer()
         self._chorus_customer()
