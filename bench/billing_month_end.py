@@ -157,7 +157,7 @@ def create_bookings(env, community, vehicles, drivers, count):
         employee = rng.random() < PRO_SHARE
         driver = drivers[rng.randrange(EMPLOYEES)] if employee else drivers[rng.randrange(DRIVERS)]
         late = rng.choice([0] * 18 + [20, 47])
-        odometer = 1000.0 * index
+        odometer = 1000.0 * (index // VEHICLES)
         values.append(
             {
                 "community_id": community.id,
