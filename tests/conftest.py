@@ -4,6 +4,7 @@ scripts/test runs Odoo's own tests on a fresh database, then points these tests 
 CARSHARE_TEST_DB and CARSHARE_TEST_CONF. Run alone, they expect the same variables.
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -75,29 +76,29 @@ class RpcError(Exception):
         self.name = data.get("name", "")
 
 
-@pytest.fixture(scope="session")
-def odoo(odoo_conf, test_db, tmp_path_factory):
-    """An Odoo server with two HTTP workers, serving the test database."""
+@contextlib.contextmanager
+def serve_odoo(odoo_conf, db, log_path, workers=2, prefix=()):
+    """An Odoo server on ``db`` (``prefix``: what runs the ``odoo`` command), until closed."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("odoo") / "server.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [
+                *prefix,
                 "odoo",
                 "-c",
                 odoo_conf,
                 "-d",
-                test_db,
+                db,
                 "--http-port",
                 str(port),
                 "--gevent-port",
                 str(_free_port()),
                 "--workers",
-                "2",
+                str(workers),
                 "--max-cron-threads",
                 "0",
                 "--db-filter",
-                f"^{test_db}$",
+                f"^{db}$",
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -116,13 +117,21 @@ def odoo(odoo_conf, test_db, tmp_path_factory):
             time.sleep(0.5)
         else:
             pytest.fail("Odoo did not answer on /web/health within 180 s")
-        yield OdooServer(url, test_db)
+        yield OdooServer(url, db), proc
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def odoo(odoo_conf, test_db, tmp_path_factory):
+    """An Odoo server with two HTTP workers, serving the test database."""
+    log_path = tmp_path_factory.mktemp("odoo") / "server.log"
+    with serve_odoo(odoo_conf, test_db, log_path) as (server, _process):
+        yield server
 
 
 @pytest.fixture(scope="session")

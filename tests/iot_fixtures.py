@@ -118,9 +118,19 @@ class Bridge:
     """The bridge as production runs it: `odoo carshare-mqtt`, one process."""
 
     def __init__(
-        self, odoo_conf, db, folder, broker, client_id=None, env=None, options=None, name=None
+        self,
+        odoo_conf,
+        db,
+        folder,
+        broker,
+        client_id=None,
+        env=None,
+        options=None,
+        name=None,
+        prefix=(),
     ):
         self.db = db
+        self.prefix = tuple(prefix)
         self.folder = str(folder)
         self.client_id = client_id or f"test-bridge-{uuid.uuid4().hex[:8]}"
         name = name or self.client_id
@@ -142,6 +152,7 @@ class Bridge:
         log = open(self.log_path, "a")  # noqa: SIM115 - the process writes to it until it ends
         self.process = subprocess.Popen(
             [
+                *self.prefix,
                 "odoo",
                 "carshare-mqtt",
                 "-c",

@@ -1,7 +1,9 @@
 """Issue 15: with the shipped default configuration (one active bridge holding a PostgreSQL
 advisory lock, a persistent session, plain subscriptions) no device message is lost across
-broker restarts or a bridge's death, and a standby bridge takes over within seconds."""
+broker restarts, a bridge's death or its loss of the database, and a standby bridge takes over
+within seconds."""
 
+import subprocess
 import time
 
 import pytest
@@ -68,5 +70,43 @@ def test_standby_bridge_takes_over(iot, iot_world, own_broker, bridges, devices)
     second.wait_log("bridge active", "connected to MQTT broker")
     keybox.return_key(car["slot"], odometer=5012)
     iot_world.wait_state(booking, "done")
+    messages = iot_world.messages([("booking_id", "=", booking["id"]), ("state", "=", "duplicate")])
+    assert not messages, "one active bridge: each message once"
+
+
+def test_active_bridge_losing_the_database(iot, test_db, iot_world, own_broker, bridges, devices):
+    """A database restart as the active bridge of a pair sees it: its connections are cut, it
+    loses the lock and disconnects from the broker; the pair goes on with one active bridge and
+    the events published meanwhile are processed once."""
+    broker = own_broker
+    first = bridges(broker, client_id="wt-db-pair-bridge")
+    second = bridges(broker, wait=False, client_id="wt-db-pair-bridge")
+    second.wait_log("on standby")
+    car = iot_world.vehicle()
+    keybox = devices(iot_world.simulate(iot_world.keybox, broker, slots=[car["slot"]]))
+    booking = iot_world.book(car, minutes=90)
+    keybox.wait_for(lambda: booking["access_code"] in keybox.codes)
+
+    since = first.log_size()
+    killed = subprocess.run(
+        [
+            "psql",
+            "-d",
+            test_db,
+            "-tAc",
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            f"WHERE application_name = 'odoo-{first.process.pid}'",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert int(killed) >= 1
+    first.wait_log("lost the bridge lock", since=since)
+    assert keybox.type_code(booking["access_code"])
+    iot_world.wait_state(booking, "ongoing")
+    keybox.return_key(car["slot"], odometer=5012)
+    iot_world.wait_state(booking, "done")
+    assert first.alive() and second.alive()
     messages = iot_world.messages([("booking_id", "=", booking["id"]), ("state", "=", "duplicate")])
     assert not messages, "one active bridge: each message once"
