@@ -763,6 +763,10 @@ class CarshareBooking(models.Model):
             if code not in taken:
                 return code
 
+    def _start_odometer(self):
+        """The odometer at a pick-up nobody read it at: the vehicle's, from its last return."""
+        return self.vehicle_id.odometer
+
     def action_start(self, odometer=None, energy=None):
         """Pick-up, by the key box, the vehicle or a desk agent.
 
@@ -785,7 +789,7 @@ class CarshareBooking(models.Model):
                 )
             )
         vehicle = self.vehicle_id
-        odometer = vehicle.odometer if odometer is None else odometer
+        odometer = self._start_odometer() if odometer is None else odometer
         energy = vehicle.carshare_battery_level if energy is None else energy
         self.env["carshare.inspection"]._check_reading_bounds(odometer, energy)
         action_write(
@@ -811,7 +815,7 @@ class CarshareBooking(models.Model):
                 )
             )
         vehicle = self.vehicle_id
-        odometer = vehicle.odometer if odometer is None else odometer
+        odometer = self._start_odometer() if odometer is None else odometer
         energy = vehicle.carshare_battery_level if energy is None else energy
         self.env["carshare.inspection"]._check_reading_bounds(odometer, energy)
         if odometer < self.odometer_start and _DEVICE_EVENT.get() is None:

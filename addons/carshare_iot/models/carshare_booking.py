@@ -207,15 +207,17 @@ class CarshareBooking(models.Model):
         ]
         return max(readings, default=(None, None))[1]
 
+    def _start_odometer(self):
+        # The vehicle's odometer is its last return's, which a box may still hold in its buffer;
+        # a telematics reading taken before the pick-up may be newer (then higher) or older than
+        # that return (then lower: stale).
+        odometer = super()._start_odometer()
+        reading = self._iot_telematics_reading(None, self._event_time())
+        return reading if reading is not None and reading > odometer else odometer
+
     def _iot_start(self, moment, odometer=None, energy=None):
         if self.state == "ongoing":
             return self.env._("Booking %(booking)s already started.", booking=self.name)
-        if odometer is None:
-            # The vehicle's odometer is its last return's; a telematics reading taken before the
-            # pick-up may be newer (then higher) or older than that return (then lower: stale).
-            reading = self._iot_telematics_reading(None, moment)
-            if reading is not None and reading > self.vehicle_id.odometer:
-                odometer = reading
         with device_event(moment):
             self.action_start(odometer=odometer, energy=energy)
         return self.env._("Booking %(booking)s started.", booking=self.name)

@@ -98,6 +98,21 @@ class TestMatching(IotCase):
             self.y, [{"odometer_start": 1100, "odometer_end": 1150, "distance_km": 50}]
         )
 
+    def test_desk_start_takes_the_newer_telematics_reading(self):
+        """Found by the generated sequences: X's key return is still in the box's buffer when
+        a desk agent hands Y's car over without typing the odometer; the telematics box read
+        1,100 after X's trip, so Y does not pay X's 100 km again."""
+        with freeze_time(self.at(2)):
+            self.taken(self.x.access_code)
+        with freeze_time(self.at(4, 10)):
+            self.receive(self.telematics, "telemetry", {"odometer": 1100})
+        with freeze_time(self.at(5)):
+            self.y.action_start()
+        self.assertEqual(self.y.odometer_start, 1100)
+        with freeze_time(self.at(6)):
+            self.y.action_return(odometer=1130)
+        self.assertEqual(self.y.distance_km, 30)
+
     def test_newest_reading_inside_the_booking_wins(self):
         self.drive_x(km=100)
         with freeze_time(self.at(5)):
