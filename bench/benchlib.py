@@ -1,5 +1,6 @@
 """What the benchmarks under bench/ share: statistics, ports, the database they build."""
 
+import os
 import socket
 import statistics
 import subprocess
@@ -64,10 +65,10 @@ def open_registry(args):
     return odoo.modules.registry.Registry(args.db)
 
 
-def start_server(args, workers, port=None):
+def start_server(args, workers, port=None, environ=None):
     """An Odoo server on ``args.db`` with ``workers`` workers on ``port`` (its long-polling
-    port next to it) or on free ports, once it answers: ``(process, base url)``; the caller
-    terminates it."""
+    port next to it) or on free ports, and ``environ`` added to its environment, once it
+    answers: ``(process, base url)``; the caller terminates it."""
     gevent_port = port + 1 if port else free_port()
     port = port or free_port()
     server = subprocess.Popen(
@@ -91,6 +92,7 @@ def start_server(args, workers, port=None):
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, **(environ or {})},
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(240):

@@ -13,7 +13,8 @@ On the database of ``booking_availability.py`` (built here if missing, same opti
   and how the others were answered;
 - the confirmation of one draft over HTTP, one call at a time on a server with 2 workers, in a
   web session and over /jsonrpc with the password, beside the same confirmation in this process
-  (tracking and pre-commit work included).
+  (tracking and pre-commit work included): the driver's mail composed by a job, and in the same
+  run the old way, composed in the request.
 """
 
 import argparse
@@ -343,16 +344,17 @@ def free_drafts(env, community, samples):
     return drafts
 
 
-def bench_confirm_http(env, community, args, admin):
+def bench_confirm_http(env, community, args, admin, composed_inline=False):
     """Each draft confirmed by one call, one at a time, on a 2-worker server: half in a web
     session (the desk agent's button), half over /jsonrpc with the password (a script), and
     20 empty searches in the session for the cost of a call itself, after
     a few untimed ones (each worker's first confirmation compiles the mail's templates). Half
     of them are also confirmed in this process first, tracking and pre-commit work included,
-    rolled back."""
+    rolled back. ``composed_inline``: the old way, the driver's mail composed in the request
+    (queue_job's ``QUEUE_JOB__NO_DELAY`` runs the confirmation's job at once)."""
     warm, drafts = 4, free_drafts(env, community, args.samples + 8)
     in_process = []
-    tracked = env(context={})
+    tracked = env(context={"queue_job__no_delay": composed_inline})
     for draft in drafts[warm : warm + args.samples // 2].with_env(tracked):
         with env.cr.savepoint(flush=False) as savepoint:
             t0 = time.perf_counter()
@@ -363,7 +365,8 @@ def bench_confirm_http(env, community, args, admin):
             savepoint.rollback()
         env.cr.postcommit.clear()
         env.invalidate_all()
-    server, base = start_server(args, workers=2, port=args.port)
+    environ = {"QUEUE_JOB__NO_DELAY": "1"} if composed_inline else {}
+    server, base = start_server(args, workers=2, port=args.port, environ=environ)
     half = warm + args.samples // 2
     try:
         cookies = login(base, args.db)
@@ -381,6 +384,8 @@ def bench_confirm_http(env, community, args, admin):
         server.wait(timeout=30)
     refused = [a for a in answers + by_password if not a[0]]
     settle(env, drafts)
+    env["queue.job"].search([("model_name", "=", "carshare.booking")]).unlink()
+    env.cr.commit()
     times = [[a[3] for a in calls] for calls in (answers, by_password, empty)]
     return (*times, in_process, refused)
 
@@ -419,16 +424,22 @@ def main():
 
         clean = args.skip_races or report_races(env, registry, community, args, admin)
 
-        http, by_password, empty, in_process, refused = bench_confirm_http(
-            env, community, args, admin
-        )
-        print()
-        print(timings("confirm one draft over HTTP, in a session", http, width=50))
-        print(timings("  over /jsonrpc, the password checked each call", by_password, width=50))
-        print(timings("  in this process, no HTTP", in_process, width=50))
-        print(timings("  an empty search in the same session", empty, width=50))
-        if refused:
-            print(f"  {len(refused)} refused: {refused[0][1]}: {refused[0][2]}")
+        refused = []
+        for composed_inline, title in (
+            (True, "old way, the driver's mail composed in the request"),
+            (False, "the driver's mail composed by a job"),
+        ):
+            http, by_password, empty, in_process, failed = bench_confirm_http(
+                env, community, args, admin, composed_inline
+            )
+            print(f"\n{title}:")
+            print(timings("confirm one draft over HTTP, in a session", http, width=50))
+            print(timings("  over /jsonrpc, the password checked each call", by_password, width=50))
+            print(timings("  in this process, no HTTP", in_process, width=50))
+            print(timings("  an empty search in the same session", empty, width=50))
+            if failed:
+                print(f"  {len(failed)} refused: {failed[0][1]}: {failed[0][2]}")
+            refused += failed
         if not clean or refused:
             sys.exit("every race must have exactly one winner and only clean refusals")
     finally:

@@ -6,7 +6,7 @@
     "author": "Carshare",
     "website": "https://github.com/carshare/carshare",
     "license": "AGPL-3",
-    "depends": ["carshare_fleet", "web_timeline"],
+    "depends": ["carshare_fleet", "queue_job", "web_timeline"],
     "data": [
         "security/ir.model.access.csv",
         "security/carshare_booking_security.xml",

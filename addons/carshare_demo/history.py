@@ -162,6 +162,8 @@ class DemoHistory:
                 booking.action_start(energy=story["energy"])
             else:
                 self._return(booking, story)
+        self._at(local(day, 23, 45))
+        self._bill_returns()
         self._at(local(day, 23, 50))
         if day + timedelta(days=1) < self.until:
             self._book(next_plan)
@@ -547,10 +549,28 @@ class DemoHistory:
     def _return(self, booking, story):
         vehicle_km = booking.odometer_start + story["km"]
         energy = max(story["energy"] - round(story["km"] * 0.2), 5)
-        booking.action_return(odometer=vehicle_km, energy=energy)
+        # its billing job waits in the queue for the day's other returns (_bill_returns)
+        booking.with_context(queue_job__no_delay=False).action_return(
+            odometer=vehicle_km, energy=energy
+        )
         self.stats["late"] += bool(booking.late_minutes)
         if story["damage"]:
             self._damage(booking)
+
+    def _bill_returns(self):
+        """The day's queued billing jobs of the returns done as one: the personal invoices made
+        in batches, as the month-end makes them, rather than one by one."""
+        jobs = self.env["queue.job"].search(
+            [
+                ("state", "=", "pending"),
+                ("model_name", "=", "carshare.booking"),
+                ("method_name", "=", "_carshare_job_bill_ended"),
+            ],
+            order="id",
+        )
+        bookings = self.env["carshare.booking"].union(*jobs.mapped("records"))
+        bookings.with_env(self.env)._carshare_job_bill_ended()
+        jobs.unlink()
 
     def _damage(self, booking):
         """The driver reported a damage with a photo at the return; the manager holds the driver

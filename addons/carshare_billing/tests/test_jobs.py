@@ -167,11 +167,33 @@ class TestBillingJobs(JobMixin, CarshareBillingCase):
             self.assertTrue(hasattr(self.env[model], function.on_fail_method), method)
 
     def test_confirmation_mail_waits_in_the_queue(self):
-        """Confirming sends nothing in the request: the driver's mail waits in the mail queue."""
+        """Confirming composes and sends nothing in the request: a job composes the driver's
+        mail, which then waits in the mail queue."""
         self.alice.email = "alice@example.com"
-        booking = self._book(FRIDAY_9H, 2)
-        mails = self.env["mail.mail"].search(
-            [("model", "=", "carshare.booking"), ("res_id", "=", booking.id)]
-        )
+        Mail = self.env["mail.mail"]
+        with trap_jobs() as trap:
+            booking = self._book(FRIDAY_9H, 2)
+            domain = [("model", "=", "carshare.booking"), ("res_id", "=", booking.id)]
+            self.assertFalse(Mail.search(domain))
+            trap.assert_jobs_count(1)
+            trap.assert_enqueued_job(
+                booking._job_notify_confirmed,
+                properties={"channel": "root.carshare", "identity_key": identity_exact},
+            )
+            trap.perform_enqueued_jobs()
+        mails = Mail.search(domain)
         self.assertTrue(mails)
+        self.assertIn(booking.access_code, mails.body_html)
+        self.assertEqual(mails.recipient_ids, self.alice)
         self.assertEqual(set(mails.mapped("state")), {"outgoing"})
+
+    def test_a_cancelled_booking_is_not_announced(self):
+        """Alice cancels before the confirmation's job ran: she gets the cancellation only."""
+        with trap_jobs() as trap:
+            booking = self._book(FRIDAY_9H, 2)
+            with freeze_time(FRIDAY_9H - timedelta(days=1)):
+                booking.action_cancel()
+            trap.perform_enqueued_jobs()
+        subjects = booking.message_ids.mapped("subject")
+        self.assertFalse([s for s in subjects if s and "confirmed" in s])
+        self.assertTrue([s for s in subjects if s and "cancelled" in s])

@@ -18,8 +18,10 @@ from odoo.addons.carshare_fleet.access import (
     check_groups,
     check_view,
 )
+from odoo.addons.queue_job.job import identity_exact
 
 ACTIVE_STATES = ("confirmed", "ongoing")
+NOTIFY_CHANNEL = "root.carshare"
 OVERLAP_CONSTRAINT = "carshare_booking_vehicle_no_overlap"
 # Writing these may make two active bookings of a vehicle overlap.
 RANGE_FIELDS = {"state", "vehicle_id", "date_start", "date_end", "buffer_minutes"}
@@ -742,9 +744,21 @@ class CarshareBooking(models.Model):
                 )
             booking._check_booking_rules()
             action_write(booking, {"state": "confirmed", "access_code": booking._new_access_code()})
+            booking.with_delay(
+                channel=NOTIFY_CHANNEL,
+                identity_key=identity_exact,
+                description=self.env._(
+                    "Send the confirmation of booking %(booking)s", booking=booking.name
+                ),
+            )._job_notify_confirmed()
+        return True
+
+    def _job_notify_confirmed(self):
+        """Mail and text the driver their booking's access code (job: composing the mail is most
+        of a confirmation's time). A booking cancelled before the job ran is not announced."""
+        for booking in self.filtered(lambda b: b.state in ACTIVE_STATES):
             booking._notify_driver("carshare_booking.mail_template_booking_confirmed")
             booking._notify_driver_sms(booking._confirmation_sms())
-        return True
 
     def _new_access_code(self):
         """A random code of the community's length, unique among the station's active bookings."""

@@ -15,7 +15,9 @@ class BookingCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.env = cls.env(
+            context=dict(cls.env.context, tracking_disable=True, queue_job__no_delay=True)
+        )
         cls.manager = new_test_user(
             cls.env, "cs_manager", groups="carshare_fleet.group_carshare_manager"
         )
