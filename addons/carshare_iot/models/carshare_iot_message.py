@@ -300,39 +300,50 @@ class CarshareIotMessage(models.Model):
         entry whose (device, ID, time) another transaction holds gets none. Returns the ids."""
         if not entries:
             return []
-        now = SQL("(now() at time zone 'UTC')")
-        values = []
+        columns = {
+            "device_id": ("integer", []),
+            "company_id": ("integer", []),
+            "topic": ("varchar", []),
+            "channel": ("varchar", []),
+            "message_type": ("varchar", []),
+            "message_id": ("varchar", []),
+            "dedup_key": ("varchar", []),
+            "device_ts": ("timestamp", []),
+            "state": ("varchar", []),
+            "result": ("varchar", []),
+            "excerpt": ("text", []),
+        }
         for entry in entries:
             message = entry["message"]
             processed = entry["state"] == "processed"
-            values.append(
-                SQL(
-                    "('in', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    entry["device"].id,
-                    entry["device"].company_id.id or None,
-                    entry["topic"],
-                    protocol.parse_topic(entry["topic"])[1],
-                    message.get("type"),
-                    message.get("id"),
-                    message["id"] if processed else None,
-                    protocol.parse_ts(message["ts"]).replace(tzinfo=None),
-                    entry["state"],
-                    None if processed else entry["result"] or None,
-                    self._excerpt(message),
-                    self.env.uid,
-                    now,
-                    self.env.uid,
-                    now,
-                )
+            row = (
+                entry["device"].id,
+                entry["device"].company_id.id or None,
+                entry["topic"],
+                protocol.parse_topic(entry["topic"])[1],
+                message.get("type"),
+                message.get("id"),
+                message["id"] if processed else None,
+                protocol.parse_ts(message["ts"]).replace(tzinfo=None),
+                entry["state"],
+                None if processed else entry["result"] or None,
+                self._excerpt(message),
             )
+            for (_type, values), value in zip(columns.values(), row, strict=True):
+                values.append(value)
+        # One array a column: the query's size does not grow with the batch.
         self.env.cr.execute(
             SQL(
-                "INSERT INTO %s (direction, device_id, company_id, topic, channel, message_type, "
-                "message_id, dedup_key, device_ts, state, result, excerpt, create_uid, "
-                "create_date, write_uid, write_date) VALUES %s ON CONFLICT DO NOTHING "
-                "RETURNING id, device_id, dedup_key",
+                "INSERT INTO %s (direction, %s, create_uid, create_date, write_uid, write_date) "
+                "SELECT 'in', *, %s, now() at time zone 'UTC', %s, now() at time zone 'UTC' "
+                "FROM unnest(%s) ON CONFLICT DO NOTHING RETURNING id, device_id, dedup_key",
                 SQL.identifier(TABLE),
-                SQL(", ").join(values),
+                SQL(", ").join(SQL.identifier(name) for name in columns),
+                self.env.uid,
+                self.env.uid,
+                SQL(", ").join(
+                    SQL("%s::%s[]", values, SQL(sql_type)) for sql_type, values in columns.values()
+                ),
             )
         )
         rows = self.env.cr.fetchall()
@@ -361,23 +372,17 @@ class CarshareIotMessage(models.Model):
         if not entries:
             return
         self.flush_model()
-        values = [
-            SQL(
-                "(%s, %s::timestamp, %s::varchar, %s::integer)",
-                e["id"],
-                e["moment"],
-                e["result"] or None,
-                e.get("booking_id"),
-            )
-            for e in entries
-        ]
         self.env.cr.execute(
             SQL(
                 "UPDATE %s AS m SET result = v.result, booking_id = v.booking_id "
-                "FROM (VALUES %s) AS v(id, device_ts, result, booking_id) "
+                "FROM unnest(%s::integer[], %s::timestamp[], %s::varchar[], %s::integer[]) "
+                "AS v(id, device_ts, result, booking_id) "
                 "WHERE m.id = v.id AND m.device_ts = v.device_ts",
                 SQL.identifier(TABLE),
-                SQL(", ").join(values),
+                [e["id"] for e in entries],
+                [e["moment"] for e in entries],
+                [e["result"] or None for e in entries],
+                [e.get("booking_id") for e in entries],
             )
         )
         self.browse([e["id"] for e in entries]).invalidate_recordset(["result", "booking_id"])
