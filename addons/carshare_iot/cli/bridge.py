@@ -100,10 +100,20 @@ def _supersedes(newer, older):
 
 
 def apply_batch(env, received):
-    """Apply device messages in one transaction, each in a savepoint: one that fails is rolled
-    back alone and reaches the server log. Conflicts and a lost database abort the batch."""
+    """Apply device messages in one transaction, in their order: at once, a few queries for the
+    whole batch, or if one of them fails, one by one, each in a savepoint: the one that fails is
+    rolled back alone and reaches the server log. Conflicts and a lost database abort the
+    batch."""
     Message = env["carshare.iot.message"]
     superseded = superseded_telemetry(received, Message._acceptable)
+    try:
+        with env.cr.savepoint():
+            Message._receive_batch(received, superseded)
+        return True
+    except (psycopg2.OperationalError, psycopg2.InterfaceError):
+        raise
+    except Exception as error:
+        _logger.info("a message of the batch failed (%s): one by one", type(error).__name__)
     for index, (topic, parsed) in enumerate(received):
         try:
             with env.cr.savepoint():

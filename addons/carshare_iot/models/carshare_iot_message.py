@@ -215,6 +215,179 @@ class CarshareIotMessage(models.Model):
         return log._accept(device, topic, channel, message, superseded)
 
     @api.model
+    def _receive_batch(self, received, superseded=()):
+        """Apply the bridge's batch of messages that follow the protocol ((topic, (identifier,
+        channel, message)) in their order; ``superseded``: indexes of the telemetry not to apply)
+        in a few queries for the whole batch: the devices read at once, one query for the
+        duplicates, one insert of the log rows, one update of their results. No savepoint a
+        message: a failure is raised, the caller rolls the batch back and applies its messages
+        one by one (``_receive_message``, a savepoint each)."""
+        Device = self.env["carshare.iot.device"].sudo()
+        ids = [Device._id_by_identifier(parsed[0]) for _topic, parsed in received]
+        devices = {device.id: device for device in Device.browse(set(ids) - {False})}
+        entries, unknown = [], []
+        for index, ((topic, (identifier, channel, message)), device_id) in enumerate(
+            zip(received, ids, strict=True)
+        ):
+            if not device_id:
+                unknown.append(topic)
+                continue
+            device = devices[device_id]
+            reason = self._refusal(device, identifier, channel, message)
+            entries.append(
+                {
+                    "index": index,
+                    "topic": topic,
+                    "device": device,
+                    "channel": channel,
+                    "message": message,
+                    "state": "rejected" if reason else "processed",
+                    "result": reason,
+                }
+            )
+        self._mark_duplicates([e for e in entries if e["state"] == "processed"])
+        inserted = self._insert_incoming(entries)
+        conflicting = [e for e in entries if e["state"] == "processed" and not e.get("id")]
+        # Another bridge logged the same message meanwhile (its row conflicted): a duplicate.
+        for entry in conflicting:
+            entry["state"] = "duplicate"
+        inserted += self._insert_incoming(conflicting)
+        for entry in entries:
+            if entry["state"] == "processed":
+                self._apply_entry(entry, entry["index"] in superseded)
+        self._write_results([e for e in entries if e["state"] == "processed"])
+        for topic in unknown:
+            log_refusal(topic, "unknown device")
+        for entry in entries:
+            if entry["state"] == "rejected":
+                _logger.warning(
+                    "MQTT message from %s refused: %s", entry["device"].identifier, entry["result"]
+                )
+            elif entry["state"] == "duplicate":
+                _logger.info(
+                    "MQTT message %s of %s already processed",
+                    entry["message"]["id"],
+                    entry["device"].identifier,
+                )
+        return self.browse(inserted)
+
+    @api.model
+    def _mark_duplicates(self, entries):
+        """Mark the accepted entries already processed, before or earlier in the batch."""
+        keys = {(e["device"].id, e["message"]["id"]) for e in entries}
+        if not keys:
+            return
+        self.flush_model(["device_id", "dedup_key"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT device_id, dedup_key FROM %s WHERE device_id = ANY(%s) "
+                "AND dedup_key = ANY(%s)",
+                SQL.identifier(TABLE),
+                list({key[0] for key in keys}),
+                list({key[1] for key in keys}),
+            )
+        )
+        known = set(self.env.cr.fetchall())
+        for entry in entries:
+            key = (entry["device"].id, entry["message"]["id"])
+            if key in known:
+                entry["state"] = "duplicate"
+            known.add(key)
+
+    @api.model
+    def _insert_incoming(self, entries):
+        """Insert the log rows of ``entries`` in one query, setting their ``id``; a processed
+        entry whose (device, ID, time) another transaction holds gets none. Returns the ids."""
+        if not entries:
+            return []
+        columns = {
+            "device_id": ("integer", []),
+            "company_id": ("integer", []),
+            "topic": ("varchar", []),
+            "channel": ("varchar", []),
+            "message_type": ("varchar", []),
+            "message_id": ("varchar", []),
+            "dedup_key": ("varchar", []),
+            "device_ts": ("timestamp", []),
+            "state": ("varchar", []),
+            "result": ("varchar", []),
+            "excerpt": ("text", []),
+        }
+        for entry in entries:
+            message = entry["message"]
+            processed = entry["state"] == "processed"
+            row = (
+                entry["device"].id,
+                entry["device"].company_id.id or None,
+                entry["topic"],
+                protocol.parse_topic(entry["topic"])[1],
+                message.get("type"),
+                message.get("id"),
+                message["id"] if processed else None,
+                protocol.parse_ts(message["ts"]).replace(tzinfo=None),
+                entry["state"],
+                None if processed else entry["result"] or None,
+                self._excerpt(message),
+            )
+            for (_type, values), value in zip(columns.values(), row, strict=True):
+                values.append(value)
+        # One array a column: the query's size does not grow with the batch.
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %s (direction, %s, create_uid, create_date, write_uid, write_date) "
+                "SELECT 'in', *, %s, now() at time zone 'UTC', %s, now() at time zone 'UTC' "
+                "FROM unnest(%s) ON CONFLICT DO NOTHING RETURNING id, device_id, dedup_key",
+                SQL.identifier(TABLE),
+                SQL(", ").join(SQL.identifier(name) for name in columns),
+                self.env.uid,
+                self.env.uid,
+                SQL(", ").join(
+                    SQL("%s::%s[]", values, SQL(sql_type)) for sql_type, values in columns.values()
+                ),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        by_key = {(device_id, key): row_id for row_id, device_id, key in rows if key}
+        for entry in entries:
+            if entry["state"] == "processed":
+                entry["id"] = by_key.get((entry["device"].id, entry["message"]["id"]))
+        return [row[0] for row in rows]
+
+    @api.model
+    def _apply_entry(self, entry, superseded):
+        device, message = entry["device"], entry["message"]
+        log = self.browse(entry["id"]).with_company(device.company_id)
+        moment = protocol.parse_ts(message["ts"]).replace(tzinfo=None)
+        entry["moment"] = moment
+        device._seen(moment)
+        if superseded:
+            entry["result"] = self.env._("Newer readings followed at once: not applied.")
+            return
+        entry["result"], booking = log._apply(device, entry["channel"], message, moment)
+        entry["booking_id"] = booking.id if booking else None
+
+    @api.model
+    def _write_results(self, entries):
+        """Write the results of the processed ``entries`` in one query."""
+        if not entries:
+            return
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s AS m SET result = v.result, booking_id = v.booking_id "
+                "FROM unnest(%s::integer[], %s::timestamp[], %s::varchar[], %s::integer[]) "
+                "AS v(id, device_ts, result, booking_id) "
+                "WHERE m.id = v.id AND m.device_ts = v.device_ts",
+                SQL.identifier(TABLE),
+                [e["id"] for e in entries],
+                [e["moment"] for e in entries],
+                [e["result"] or None for e in entries],
+                [e.get("booking_id") for e in entries],
+            )
+        )
+        self.browse([e["id"] for e in entries]).invalidate_recordset(["result", "booking_id"])
+
+    @api.model
     def _acceptable(self, identifier, channel, message):
         """Whether a message of a known device would be accepted (duplicates aside)."""
         Device = self.env["carshare.iot.device"].sudo()

@@ -2,6 +2,7 @@
 in a savepoint, in their order; telemetry is coalesced, never across an event; the batch is
 acknowledged to the broker only once committed."""
 
+import contextlib
 from datetime import timedelta
 from types import SimpleNamespace
 from unittest.mock import patch
@@ -9,6 +10,7 @@ from unittest.mock import patch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
@@ -232,3 +234,125 @@ class TestCoalescing(IotCase):
                 and not any(item[1] == "event" for item in items[index + 1 : newer[0]])
             )
             self.assertEqual(index in superseded, expected, (index, items))
+
+
+class Rollback(Exception):
+    pass
+
+
+@tagged("post_install", "-at_install")
+class TestBatchAsOneByOne(IotCase):
+    """A batch applied at once leaves what its messages applied one by one, each in a savepoint
+    (the way the bridge falls back to when one fails), leave: the same log rows in the same
+    order, the same booking, device and vehicle; on generated batches of events, telemetry,
+    redeliveries, replays of an earlier batch, forged, stale and unknown devices' messages, and
+    handlers failing with a business error or a bug."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.booking = cls.confirmed_booking()
+        cls.Message = cls.env["carshare.iot.message"]
+
+    def signed(self, device, message_type, data, secret=None, **message):
+        signed = protocol.sign(
+            protocol.device_message(device.identifier, message_type, data, **message),
+            secret or device.secret,
+        )
+        return protocol.topic(device.identifier, protocol.channel_of(message_type)), signed
+
+    def pool(self):
+        """The messages a batch is drawn from, at the booking's third hour."""
+        code = self.booking.access_code
+        ghost = protocol.sign(protocol.device_message("ghost-1", "door.opened", {}), "0" * 64)
+        return [
+            self.signed(self.keybox, "key.taken", {"slot": "A1", "code": code}),
+            self.signed(self.keybox, "key.returned", {"slot": "A1", "odometer": 1042}),
+            self.signed(self.keybox, "code.typed", {"code": code, "accepted": True}),
+            self.signed(self.keybox, "code.typed", {"code": "000000", "accepted": False}),
+            self.signed(self.keybox, "door.opened", {"door": "blocked"}),
+            self.signed(self.keybox, "door.opened", {"door": "bug"}),
+            self.signed(self.keybox, "door.opened", {"door": "keybox"}, secret="1" * 64),
+            self.signed(self.keybox, "door.opened", {"door": "keybox"}, ts=self.at(-24 * 8)),
+            self.signed(self.telematics, "telemetry", {"odometer": 1010, "battery_level": 70}),
+            self.signed(self.telematics, "telemetry", {"odometer": 1020}, ts=self.at(2, 1)),
+            self.signed(self.other_keybox, "door.opened", {"door": "keybox"}),
+            (protocol.topic("ghost-1", "event"), ghost),
+        ]
+
+    def outcome(self, earlier, batch, one_by_one):
+        """What applying ``earlier`` then ``batch`` leaves (rolled back after)."""
+        original = type(self.keybox)._on_door_opened
+
+        def door_opened(device, data, moment):
+            device.name = "changed by a failing message"
+            if data["door"] == "blocked":
+                raise UserError(device.env._("The door is blocked."))
+            if data["door"] == "bug":
+                raise RuntimeError("a bug in an event handler")
+            return original(device, data, moment)
+
+        start = self.Message.search([], order="id desc", limit=1).id or 0
+        found = None
+        with (
+            patch.object(type(self.keybox), "_on_door_opened", door_opened),
+            mute_logger(BRIDGE_LOGGER, MESSAGE_LOGGER),
+            contextlib.suppress(Rollback),
+            self.env.cr.savepoint(),
+        ):
+            for received in (earlier, batch):
+                parsed = [
+                    (topic, protocol.parse_device_message(topic, protocol.encode(m)))
+                    for topic, m in received
+                ]
+                if one_by_one:
+                    with patch.object(
+                        type(self.Message), "_receive_batch", side_effect=RuntimeError
+                    ):
+                        bridge_module.apply_batch(self.env, parsed)
+                else:
+                    bridge_module.apply_batch(self.env, parsed)
+            logs = self.Message.search([("id", ">", start)], order="id")
+            found = (
+                logs.read(LOG_FIELDS),
+                self.booking.read(["state", "odometer_start", "odometer_end"]),
+                self.keybox.read(["name", "last_seen"]),
+                self.telematics.read(["odometer", "telemetry_at"]),
+                self.car.read(["carshare_battery_level"]),
+            )
+            raise Rollback
+        for row in found[0]:
+            row.pop("id")
+        return found
+
+    @settings(max_examples=40, deadline=None, derandomize=True)
+    @given(
+        st.lists(st.integers(0, 11), max_size=3),
+        st.lists(st.integers(0, 11), min_size=1, max_size=10),
+    )
+    def test_a_batch_applies_as_one_by_one(self, earlier, batch):
+        with freeze_time(self.at(2, 2)):
+            pool = self.pool()
+            earlier = [pool[index] for index in earlier]
+            batch = [pool[index] for index in batch]
+            self.assertEqual(
+                self.outcome(earlier, batch, one_by_one=False),
+                self.outcome(earlier, batch, one_by_one=True),
+            )
+
+
+LOG_FIELDS = [
+    "device_id",
+    "company_id",
+    "topic",
+    "channel",
+    "message_type",
+    "message_id",
+    "dedup_key",
+    "device_ts",
+    "state",
+    "result",
+    "excerpt",
+    "booking_id",
+    "command_id",
+]
