@@ -37,5 +37,12 @@ mode = env["account.payment.mode"].create(
 employer = env.ref("carshare_fleet.partner_bocage_logistique").with_company(company)
 employer.customer_payment_mode_id = mode
 
+# Chorus Pro wants the payment method on the public body's invoices: a transfer to the bank.
+transfer = journal.inbound_payment_method_line_ids.filtered(lambda line: line.code == "manual")[:1]
+public_body = env.ref("carshare_fleet.partner_cu_alencon")
+(public_body | public_body.child_ids).with_company(company).write(
+    {"property_inbound_payment_method_line_id": transfer.id}
+)
+
 env.cr.commit()
 print(f"demo set-up done: {company.name}, {company.currency_id.name}, {company.chart_template}")

@@ -386,11 +386,15 @@ class DemoHistory:
         if not self.company.partner_id.siret:
             _logger.warning("%s has no SIRET: no invoice goes to Chorus Pro", self.company.name)
             return
+        manual_in = self._bank_journal().inbound_payment_method_line_ids.filtered(
+            lambda line: line.code == "manual"
+        )[:1]
+        # Chorus Pro refuses an invoice without its payment method.
+        (body | body.child_ids).filtered(
+            lambda partner: not partner.property_inbound_payment_method_line_id
+        ).write({"property_inbound_payment_method_line_id": manual_in.id})
         if body.invoice_sending_method != "fr_chorus":
             fr = self.env.ref("base.fr")
-            manual_in = self._bank_journal().inbound_payment_method_line_ids.filtered(
-                lambda line: line.code == "manual"
-            )[:1]
             body.write(
                 {
                     "siren": body.siren or "214401093",
