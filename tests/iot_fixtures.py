@@ -438,6 +438,17 @@ def psql(db, sql):
     ).stdout.strip()
 
 
+def cut_database_connections(db, process):
+    """What a database restart does to a bridge: its connections terminated; how many."""
+    return int(
+        psql(
+            db,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            f"WHERE application_name = 'odoo-{process.pid}'",
+        )
+    )
+
+
 @pytest.fixture(scope="session")
 def outbox_restored(test_db):
     """The bridges of the tests also send the database's own pending commands (demo bookings):

@@ -3,10 +3,10 @@ advisory lock, a persistent session, plain subscriptions) no device message is l
 broker restarts, a bridge's death or its loss of the database, and a standby bridge takes over
 within seconds."""
 
-import subprocess
 import time
 
 import pytest
+from iot_fixtures import cut_database_connections
 
 pytest_plugins = ["iot_fixtures"]
 
@@ -88,20 +88,7 @@ def test_active_bridge_losing_the_database(iot, test_db, iot_world, own_broker, 
     keybox.wait_for(lambda: booking["access_code"] in keybox.codes)
 
     since = first.log_size()
-    killed = subprocess.run(
-        [
-            "psql",
-            "-d",
-            test_db,
-            "-tAc",
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            f"WHERE application_name = 'odoo-{first.process.pid}'",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    assert int(killed) >= 1
+    assert cut_database_connections(test_db, first.process) >= 1
     first.wait_log("lost the bridge lock", since=since)
     assert keybox.type_code(booking["access_code"])
     iot_world.wait_state(booking, "ongoing")

@@ -1,6 +1,6 @@
 """Nothing is lost when the broker restarts, the bridge dies or its database connections drop."""
 
-import subprocess
+from iot_fixtures import cut_database_connections
 
 pytest_plugins = ["iot_fixtures"]
 
@@ -64,20 +64,7 @@ def test_database_connections_lost(iot, test_db, iot_world, iot_broker, iot_brid
     telematics.telemetry(battery_level=70)
     iot.wait_until(lambda: iot_world.vehicle_field(car, "carshare_battery_level") == 70)
 
-    killed = subprocess.run(
-        [
-            "psql",
-            "-d",
-            test_db,
-            "-tAc",
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            f"WHERE application_name = 'odoo-{bridge.process.pid}'",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    assert int(killed) >= 1
+    assert cut_database_connections(test_db, bridge.process) >= 1
 
     telematics.telemetry(battery_level=65)
     iot.wait_until(lambda: iot_world.vehicle_field(car, "carshare_battery_level") == 65)
