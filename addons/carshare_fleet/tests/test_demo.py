@@ -27,7 +27,13 @@ class TestDemo(TransactionCase):
 
     def test_demo_drivers(self):
         memberships = self.autofree.membership_ids
-        self.assertEqual(set(memberships.mapped("audience")), {"agent", "resident"})
+        self.assertEqual(set(memberships.mapped("audience")), {"agent", "resident", "employee"})
+        # The demo's two employers: a public body invoiced through Chorus Pro, a company by SEPA.
+        self.assertEqual(
+            memberships.filtered(lambda m: m.audience == "employee").employer_id,
+            self.env.ref("carshare_fleet.partner_cu_alencon")
+            | self.env.ref("carshare_fleet.partner_bocage_logistique"),
+        )
         self.assertEqual(
             memberships.filtered(lambda m: m.state == "suspended").partner_id.name, "Sophie Martin"
         )
