@@ -9,8 +9,8 @@ from pypdf import PdfWriter
 from odoo.tests import tagged
 from odoo.tools import config, mute_logger
 
+from ..fakes.fake_chorus import FakeChorusPro
 from .common import FRIDAY_9H, CarshareBillingCase
-from .fake_chorus import FakeChorusPro
 
 RAM = "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100}"
 

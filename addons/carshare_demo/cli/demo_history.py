@@ -15,8 +15,6 @@ from odoo.modules.module import load_manifest
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
-from ..history import DemoHistory
-
 _logger = logging.getLogger(__name__)
 
 
@@ -85,6 +83,11 @@ class CarshareDemoHistory(Command):
                 sys.exit(f"{self.name}: install {', '.join(sorted(missing))} in {dbname} first")
             if env["carshare.booking"].search_count([("name", "!=", "/")]) > 20:
                 sys.exit(f"{self.name}: {dbname} already has a history")
+            # Imported here, not when Odoo lists its commands: the history loads the billing,
+            # whose Factur-X library configures the root logger at import, before Odoo's logging
+            # (every odoo command, the MQTT bridge included, would log each line twice).
+            from ..history import DemoHistory  # pylint: disable=import-outside-toplevel
+
             with paused_crons(env):
                 history = DemoHistory(
                     env, date_from, options.until, options.seed, cr.commit, options.scale
