@@ -26,6 +26,7 @@
         "security/ir.model.access.csv",
         "security/carshare_reversal_security.xml",
         "security/carshare_ereporting_security.xml",
+        "security/queue_job_security.xml",
         "data/product_data.xml",
         "data/fleet_data.xml",
         "data/account_payment_method_data.xml",
@@ -55,6 +56,7 @@
         "report/carshare_reversal_statement_report.xml",
         "wizards/carshare_billing_run_views.xml",
         "wizards/carshare_tariff_simulator_views.xml",
+        "views/queue_job_views.xml",
         "views/carshare_billing_menus.xml",
     ],
     "demo": [

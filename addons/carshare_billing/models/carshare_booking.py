@@ -330,8 +330,8 @@ class CarshareBooking(models.Model):
             booking.message_post(
                 body=self.env._(
                     "The billing of the booking failed: %(error)s Correct the cause, then a "
-                    "manager validates the booking's billing, or an administrator requeues the "
-                    "job from the job queue.",
+                    "manager validates the booking's billing, or an accountant requeues the "
+                    "job from Billing Jobs.",
                     error=reason,
                 )
             )

@@ -2,7 +2,9 @@ from datetime import date, datetime, timedelta
 
 from freezegun import freeze_time
 
+from odoo.exceptions import AccessError
 from odoo.tests import common as odoo_test_common
+from odoo.tests import new_test_user
 
 from odoo.addons.queue_job.job import identity_exact
 
@@ -150,6 +152,49 @@ class TestBillingJobs(JobMixin, CarshareBillingCase):
         activity = booking.activity_ids
         self.assertIn("no income account", activity.note)
         self.assertEqual(activity.user_id, self.community._carshare_accountant(self.company))
+
+    def test_accountant_reads_and_requeues_failed_billing_jobs(self):
+        """A return's billing job failed: the accountant reads its error and requeues it; the
+        confirmation's mail job is not hers, a desk agent reads no job, and a job manager who is
+        also an accountant still reads every job."""
+        users = {
+            name: new_test_user(
+                self.env,
+                f"jobs.{name}",
+                groups=groups,
+                company_id=self.company.id,
+                company_ids=self.company.ids,
+            )
+            for name, groups in (
+                ("accountant", "carshare_billing.group_carshare_accountant"),
+                ("agent", "carshare_fleet.group_carshare_user"),
+                (
+                    "manager",
+                    "queue_job.group_queue_job_manager,carshare_billing.group_carshare_accountant",
+                ),
+            )
+        }
+        counter = self.job_counter()
+        booking = self._book(FRIDAY_9H, 2)
+        confirmation = counter.search_created()
+        self._return(booking)
+        billing = counter.search_created() - confirmation
+        self.assertEqual(billing.channel, CHANNEL)
+        billing.write({"state": "failed", "exc_info": "Traceback ...\nUserError: no version"})
+        Job = self.env["queue.job"]
+        accountant_jobs = Job.with_user(users["accountant"]).search(
+            [("id", "in", counter.search_all().ids)]
+        )
+        self.assertEqual(accountant_jobs, billing)
+        self.assertIn("no version", accountant_jobs.exc_info)
+        accountant_jobs.requeue()
+        self.assertEqual(billing.state, "pending")
+        with self.assertRaises(AccessError):
+            Job.with_user(users["agent"]).search([])
+        everything = Job.with_user(users["manager"]).search(
+            [("id", "in", counter.search_all().ids)]
+        )
+        self.assertEqual(everything, billing | confirmation)
 
     def test_job_functions_are_declared(self):
         """Every job the billing queues has its declared function on the billing channel,
