@@ -77,7 +77,7 @@ class RpcError(Exception):
 
 
 @contextlib.contextmanager
-def serve_odoo(odoo_conf, db, log_path, workers=2, prefix=()):
+def serve_odoo(odoo_conf, db, log_path, workers=2, prefix=(), cron_threads=0):
     """An Odoo server on ``db`` (``prefix``: what runs the ``odoo`` command), until closed."""
     port = _free_port()
     with open(log_path, "w") as log:
@@ -96,7 +96,7 @@ def serve_odoo(odoo_conf, db, log_path, workers=2, prefix=()):
                 "--workers",
                 str(workers),
                 "--max-cron-threads",
-                "0",
+                str(cron_threads),
                 "--db-filter",
                 f"^{db}$",
             ],

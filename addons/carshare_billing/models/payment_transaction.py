@@ -128,6 +128,7 @@ class PaymentTransaction(models.Model):
         """Once the captured part of a hold has paid the invoice (account_payment reconciles
         it with the hold's invoices), the hold is no longer linked to the invoice: its full
         amount would show as paid."""
+        self._carshare_capture_invoice_payments()
         result = super()._post_process()
         paid = self.filtered(
             lambda tx: tx.carshare_deposit_id
@@ -138,6 +139,21 @@ class PaymentTransaction(models.Model):
         paid.source_transaction_id.invoice_ids = [Command.clear()]
         self._carshare_hold_waiting_deposits()
         return result
+
+    def _carshare_capture_invoice_payments(self):
+        """A driver's payment of carsharing invoices (from the portal) authorized by a provider
+        that holds every payment is captured at once: it pays the invoices, as the billing's
+        own charges do; only deposits stay held."""
+        payments = self.filtered(
+            lambda tx: tx.state == "authorized"
+            and tx.operation != "validation"
+            and not tx.carshare_deposit_id
+            and tx.invoice_ids
+            and all(tx.invoice_ids.mapped("carshare_community_id"))
+            and not tx.provider_id._carshare_charges_at_once()
+        )
+        for tx in payments:
+            tx._send_capture_request()
 
     def _carshare_hold_waiting_deposits(self):
         """A driver who just saved a card gets the deposits waiting for one held now (by the

@@ -83,6 +83,38 @@ class TestDemoCardPayments(CarshareBillingCase):
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertAlmostEqual(invoice.amount_residual, 0.0)
 
+    def test_invoice_paid_from_the_portal_is_captured(self):
+        """Alice pays her 8.00 invoice from the portal with a new card before it is charged:
+        the provider, capturing manually for the deposits, authorizes the payment; its
+        post-processing (the payment status page's) captures it, and the invoice is paid."""
+        invoice = self._trip(FRIDAY_9H, 2).carshare_invoice_ids
+        self.assertAlmostEqual(invoice.amount_total, 8.0)
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.method.id,
+                    "operation": "online_direct",
+                    "amount": 8.0,
+                    "currency_id": invoice.currency_id.id,
+                    "partner_id": self.alice.id,
+                    "invoice_ids": [Command.set(invoice.ids)],
+                }
+            )
+        )
+        tx._handle_notification_data(
+            "demo",
+            {"reference": tx.reference, "payment_details": "4242", "simulated_state": "done"},
+        )
+        self.assertEqual(tx.state, "authorized")
+        tx._post_process()
+        self.assertEqual(tx.state, "done")
+        self.assertAlmostEqual(tx.payment_id.amount, 8.0)
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertAlmostEqual(invoice.amount_residual, 0.0)
+
     def test_a_card_saved_in_the_portal_holds_the_waiting_deposit_at_once(self):
         """Alice's card is gone: her booking's deposit waits for one. The card she saves (the
         portal's validation transaction, which creates its token) has the deposits' cron run
