@@ -34,6 +34,15 @@ TRIP_TOPIC = "carshare-demo/{db}/trip"
 CODE_WAIT_SECONDS = 60
 TRIP_WAIT_SECONDS = 120
 START_SOON_SECONDS = 1800
+# The simulated car drives at this share of its community's plausible average speed: any
+# faster, the product would hold the distance for a manager, as it does a real impossible one.
+DEMO_PACE = 0.8
+TELEMETRY_SECONDS = 10
+
+
+def trip_seconds(km, max_speed_kmh):
+    """How long the demo trip of ``km`` lasts, in real time."""
+    return km / (DEMO_PACE * max_speed_kmh) * 3600
 
 
 class Fleet:
@@ -102,6 +111,7 @@ class Fleet:
             keybox_id = station.iot_device_ids.filtered(lambda d: d.kind == "keybox")[:1].identifier
             position = {"lat": station.latitude, "lon": station.longitude}
             name = booking.name
+            duration = trip_seconds(km, booking.community_id.max_average_speed_kmh)
         keybox = self.devices[keybox_id]
         immobiliser = self.devices.get(by_kind.get("immobiliser"))
         telematics = self.devices.get(by_kind.get("telematics"))
@@ -118,17 +128,21 @@ class Fleet:
         if immobiliser:
             immobiliser.wait_for(lambda: not immobiliser.armed, CODE_WAIT_SECONDS)
             immobiliser.ignition_on(code=code)
+        _logger.info("trip of %s: %g km, back in %d s", name, km, duration)
         if telematics:
             telematics.telemetry(trigger="pickup", position=position)
-            readings = telematics.readings
-            for _leg in range(2):
+            start = dict(telematics.readings)
+            legs = max(int(duration // TELEMETRY_SECONDS), 2)
+            for leg in range(1, legs + 1):
+                time.sleep(duration / legs)
                 telematics.telemetry(
-                    odometer=readings["odometer"] + km / 2,
-                    battery_level=max(readings["battery_level"] - energy / 2, 0),
-                    range_km=max(readings["range_km"] - km / 2, 0),
+                    odometer=start["odometer"] + km * leg / legs,
+                    battery_level=max(round(start["battery_level"] - energy * leg / legs), 0),
+                    range_km=max(round(start["range_km"] - km * leg / legs), 0),
                 )
-                time.sleep(1)
             telematics.telemetry(trigger="return", position=position)
+        else:
+            time.sleep(duration)
         if immobiliser:
             immobiliser.ignition_off()
         time.sleep(1)
@@ -166,7 +180,12 @@ class CarshareDevices(Command):
         parser = argparse.ArgumentParser(add_help=False)
         parser.add_argument("--trip", action="store_true", help="drive a demo trip and exit")
         parser.add_argument("--booking", help="reference of the booking (default: the current one)")
-        parser.add_argument("--km", type=float, default=42.0, help="distance driven (default 42)")
+        parser.add_argument(
+            "--km",
+            type=float,
+            default=5.0,
+            help="distance driven (default 5), at 80%% of the community's plausible speed",
+        )
         parser.add_argument("--energy", type=float, default=9.0, help="battery used, in %%")
         options, odoo_args = parser.parse_known_args(args)
         config.parser.prog = f"{Path(sys.argv[0]).name} {self.name}"
@@ -225,6 +244,7 @@ class CarshareDevices(Command):
                 return "carshare-devices: no booking under way now (book one in the portal first)"
             booking_id, name = booking.id, booking.name
             starts_in = max((booking.date_start - fields.Datetime.now()).total_seconds(), 0)
+            duration = trip_seconds(options.km, booking.community_id.max_average_speed_kmh)
         client = self._client(settings, f"carshare-demo-trip-{protocol.new_id()}")
         client.connect(settings.host, settings.port)
         client.loop_start()
@@ -232,8 +252,11 @@ class CarshareDevices(Command):
         client.publish(topic, json.dumps(request), qos=1).wait_for_publish(10)
         client.loop_stop()
         client.disconnect()
-        sys.stdout.write(f"{name}: trip of {options.km:g} km asked to the simulated devices\n")
-        deadline = time.monotonic() + starts_in + TRIP_WAIT_SECONDS
+        sys.stdout.write(
+            f"{name}: trip of {options.km:g} km asked to the simulated devices, back in "
+            f"about {duration / 60:.0f} min\n"
+        )
+        deadline = time.monotonic() + starts_in + duration + TRIP_WAIT_SECONDS
         while time.monotonic() < deadline:
             time.sleep(2)
             with Registry(dbname).cursor() as cr:
