@@ -141,9 +141,12 @@ class AccountMove(models.Model):
         document, which the portal then shows instead of a pro forma, and mails it to a payer
         with an address. Chorus Pro invoices only get their PDF: Chorus Pro delivers them."""
         root = self.env.ref("base.user_root")
-        for move in self.filtered(lambda m: not m.invoice_pdf_report_id and not m.sending_data):
-            by_mail = move.partner_id.email and move.invoice_sending_method != "fr_chorus"
-            move.sending_data = {
+        to_send = self.filtered(lambda m: not m.invoice_pdf_report_id and not m.sending_data)
+        # One write a sending method: a write per invoice costs as much as its posting's.
+        for by_mail, moves in to_send.grouped(
+            lambda m: bool(m.partner_id.email) and m.invoice_sending_method != "fr_chorus"
+        ).items():
+            moves.sending_data = {
                 "author_user_id": root.id,
                 "author_partner_id": root.partner_id.id,
                 "sending_methods": ["email"] if by_mail else ["manual"],
