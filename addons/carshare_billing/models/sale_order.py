@@ -259,9 +259,11 @@ class SaleOrder(models.Model):
     def _carshare_create_invoices(self, grouped):
         if not self:
             return self.env["account.move"]
-        return self.with_context(raise_if_nothing_to_invoice=False)._create_invoices(
-            grouped=grouped, final=True
-        )
+        invoices = self.with_context(
+            raise_if_nothing_to_invoice=False, carshare_origin_note_batch=True
+        )._create_invoices(grouped=grouped, final=True)
+        invoices._carshare_log_origin()
+        return invoices.with_context(carshare_origin_note_batch=False)
 
     @api.model
     def _carshare_period_orders(self, date_from, date_to, communities=None):
