@@ -252,16 +252,18 @@ class AccountMove(models.Model):
         delay after the booking's end, when the company takes cards; an invoice issued later
         (billed again after a credit note) leaves the driver the same delay from its issue."""
         Deposit = self.env["carshare.deposit"]
-        for invoice in self.filtered(lambda m: m.move_type == "out_invoice"):
-            bookings = invoice.invoice_line_ids.carshare_booking_id
-            if not bookings or any(b.usage != "perso" for b in bookings):
+        invoices = self.filtered(lambda m: m.move_type == "out_invoice")
+        for company, company_invoices in invoices.grouped("company_id").items():
+            if not Deposit._card_provider(company):
                 continue
-            if not Deposit._card_provider(invoice.company_id):
-                continue
-            ends = [b.date_return or b._carshare_billed_end() for b in bookings]
-            ends.append(fields.Datetime.now())
-            delay = timedelta(hours=invoice.carshare_community_id.charge_delay_hours)
-            invoice.carshare_charge_due_at = max(ends) + delay
+            for invoice in company_invoices:
+                bookings = invoice.invoice_line_ids.carshare_booking_id
+                if not bookings or any(b.usage != "perso" for b in bookings):
+                    continue
+                ends = [b.date_return or b._carshare_billed_end() for b in bookings]
+                ends.append(fields.Datetime.now())
+                delay = timedelta(hours=invoice.carshare_community_id.charge_delay_hours)
+                invoice.carshare_charge_due_at = max(ends) + delay
 
     @api.model
     def _cron_carshare_charge_cards(self):
