@@ -259,6 +259,9 @@ class SaleOrder(models.Model):
     def _carshare_create_invoices(self, grouped):
         if not self:
             return self.env["account.move"]
+        # Read for all the orders at once: sale's loop reads them an order at a time.
+        self.order_line.mapped("tax_id")
+        self.order_line.mapped("invoice_lines")
         invoices = self.with_context(
             raise_if_nothing_to_invoice=False, carshare_origin_note_batch=True
         )._create_invoices(grouped=grouped, final=True)
