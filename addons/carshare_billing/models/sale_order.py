@@ -321,6 +321,9 @@ class SaleOrder(models.Model):
             raise RetryableJobError(str(error), seconds=60) from error
         if run and run.exists():
             run.sudo().invoice_ids = [Command.link(invoice.id) for invoice in invoices]
+        # The job runner gives each job a fresh cache; jobs performed in one transaction
+        # (queue_job__no_delay: the demo history's month-end) get one too.
+        self._carshare_release_cache()
         return invoices
 
     def _carshare_job_failed(self, exc_message=None, **_failure):
