@@ -259,9 +259,14 @@ class SaleOrder(models.Model):
     def _carshare_create_invoices(self, grouped):
         if not self:
             return self.env["account.move"]
-        return self.with_context(raise_if_nothing_to_invoice=False)._create_invoices(
-            grouped=grouped, final=True
-        )
+        # Read for all the orders at once: sale's loop reads them an order at a time.
+        self.order_line.mapped("tax_id")
+        self.order_line.mapped("invoice_lines")
+        invoices = self.with_context(
+            raise_if_nothing_to_invoice=False, carshare_origin_note_batch=True
+        )._create_invoices(grouped=grouped, final=True)
+        invoices._carshare_log_origin()
+        return invoices.with_context(carshare_origin_note_batch=False)
 
     @api.model
     def _carshare_period_orders(self, date_from, date_to, communities=None):
@@ -316,6 +321,9 @@ class SaleOrder(models.Model):
             raise RetryableJobError(str(error), seconds=60) from error
         if run and run.exists():
             run.sudo().invoice_ids = [Command.link(invoice.id) for invoice in invoices]
+        # The job runner gives each job a fresh cache; jobs performed in one transaction
+        # (queue_job__no_delay: the demo history's month-end) get one too.
+        self._carshare_release_cache()
         return invoices
 
     def _carshare_job_failed(self, exc_message=None, **_failure):
