@@ -123,7 +123,7 @@ def main():
     try:
         registry = odoo.modules.registry.Registry(copy)
         with registry.cursor() as cr:
-            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})  # as the bridge runs: tracking on
             community = env["carshare.community"].browse(community_id)
             # The month-end benchmark validates its bookings before billing; here a return
             # invoices at once, as AutoFree 61 does.
