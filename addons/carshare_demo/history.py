@@ -168,7 +168,12 @@ class DemoHistory:
         if day + timedelta(days=1) < self.until:
             self._book(next_plan)
         self.env["carshare.booking"]._cron_detect_no_shows()
+        # The card charges run in a cursor of their own (queue_job's allow_commit), as the
+        # nightly cron's jobs do: they would wait for the day's open transaction, which holds
+        # the same drivers' rows, and it for them.
+        self.commit()
         self.env["account.move"]._cron_carshare_charge_cards()
+        self.env.invalidate_all()
         self.env["carshare.deposit"]._cron_carshare_deposits()
         if day.weekday() in (1, 5):
             self._neighbours_trip(day)
