@@ -109,6 +109,7 @@ class DemoHistory:
         self.community = env.ref("carshare_fleet.community_autofree61")
         self.company = self.community.company_id
         self.first_mail = env["mail.mail"].search([], order="id desc", limit=1).id
+        self.first_command = env["carshare.iot.command"].search([], order="id desc", limit=1).id
 
     # -- the story -------------------------------------------------------------------------------
 
@@ -143,8 +144,16 @@ class DemoHistory:
     def _end_of_day(self):
         # Nothing leaves the machine: the notifications the story makes are not mailed.
         self.env["mail.mail"].search([("id", ">", self.first_mail)]).unlink()
+        self._expire_commands()
         self.commit()
         self.env.invalidate_all()
+
+    def _expire_commands(self):
+        """The story's device commands are months old for the devices, which live in today's
+        time: left expired, as a bridge would leave them on sight, rather than churned by it."""
+        self.env["carshare.iot.command"].search(
+            [("id", ">", self.first_command), ("state", "in", ("pending", "sent"))]
+        ).write({"state": "expired"})
 
     def _play_day(self, day, plan, next_plan):
         if day.day == 1 and day > self.date_from:
@@ -171,6 +180,7 @@ class DemoHistory:
         # The card charges run in a cursor of their own (queue_job's allow_commit), as the
         # nightly cron's jobs do: they would wait for the day's open transaction, which holds
         # the same drivers' rows, and it for them.
+        self._expire_commands()
         self.commit()
         self.env["account.move"]._cron_carshare_charge_cards()
         self.env.invalidate_all()
