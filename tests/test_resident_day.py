@@ -22,7 +22,6 @@ import re
 import shutil
 import subprocess
 import threading
-import time
 import types
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -31,6 +30,7 @@ import lxml.html
 import pytest
 import requests
 from conftest import serve_odoo
+from iot_fixtures import wait_until
 
 pytest_plugins = ["iot_fixtures"]
 
@@ -43,17 +43,6 @@ VAT_RATE = 0.20  # /work/shared/BRIEF.md: the French chart's 20 % on services
 def _ref(odoo, xmlid):
     module, name = xmlid.split(".")
     return odoo.execute("ir.model.data", "check_object_reference", module, name)[1]
-
-
-def _wait(predicate, timeout=60, message="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{message} not met within {timeout} s")
-        time.sleep(0.3)
 
 
 def _classed(node, css_class, tag="*"):
@@ -246,8 +235,9 @@ def demo_devices(demo_server, test_db, iot_bridge, tmp_path_factory):
         )
     keyboxes = [("kind", "=", "keybox"), ("status", "!=", "online")]
     try:
-        _wait(
+        wait_until(
             lambda: not demo_server.execute("carshare.iot.device", "search_count", keyboxes),
+            60,
             message="the simulated key boxes online",
         )
         yield types.SimpleNamespace(conf=conf, env={**iot_bridge.env, "ODOO_RC": conf})
@@ -433,7 +423,7 @@ def _leave_a_card(odoo, browser, booking, community):
 
     # The card's post-processing triggers the deposits' cron, which the server's cron thread
     # runs at once.
-    _wait(held_on_the_page, 60, "the deposit held on the booking page")
+    wait_until(held_on_the_page, 60, message="the deposit held on the booking page")
     deposit = odoo.execute(
         "carshare.deposit",
         "search_read",
@@ -479,7 +469,7 @@ def _unlock(iot, odoo, browser, booking, broker):
         url, page = browser.submit(button.getparent())
         assert url.endswith("?message=unlocked"), url
         assert _classed(page, "alert-success")
-        commands = _wait(
+        commands = wait_until(
             lambda: [
                 c
                 for c in odoo.execute(
@@ -495,7 +485,7 @@ def _unlock(iot, odoo, browser, booking, broker):
                 if c["state"] == "acked"
             ],
             30,
-            "the key box acknowledged the unlock",
+            message="the key box acknowledged the unlock",
         )
         assert len(commands) == 1 and commands[0]["params"] == {
             "slot": vehicle["carshare_keybox_slot"]
@@ -511,7 +501,7 @@ def _unlock(iot, odoo, browser, booking, broker):
             )
             return command and ack and (command, ack)
 
-        command, ack = _wait(on_the_broker, 10, "the unlock and its ack on the broker")
+        command, ack = wait_until(on_the_broker, 10, message="the unlock and its ack on the broker")
     finally:
         sniffer.stop()
     assert command["type"] == "unlock" and command["device"] == keybox["identifier"]
@@ -595,7 +585,7 @@ def _invoice(odoo, booking, community, partner, fee_due):
         moves = invoices and odoo.execute("account.move", "read", invoices, ["state"])
         return moves and all(m["state"] == "posted" for m in moves) and invoices
 
-    invoices = _wait(posted, 90, "the invoice posted by the billing's job")
+    invoices = wait_until(posted, 90, message="the invoice posted by the billing's job")
     assert len(invoices) == 1
     tariff = odoo.execute(
         "carshare.tariff", "read", [community["tariff_id"][0]], ["price_include_tax"]
