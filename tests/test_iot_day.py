@@ -291,6 +291,9 @@ class DayOfBookings:
         self.move_to("11:00")
         keybox.send("key.returned", {"slot": slot, "odometer": 5077}, self.ts("11:00"))
         self.y = self.wait_state(self.y, "done")
+        # The revocation reaches the box before the next pick-up, as it would in real time: the
+        # clock's jump to 12:50 must not outrun it (past its window the box refuses it, expired).
+        keybox.wait_code(self.y["access_code"], present=False)
 
     def noon(self):
         keybox, slot = self.keybox, self.car["slot"]
@@ -317,6 +320,7 @@ class DayOfBookings:
         self.move_to("14:30")
         keybox.send("key.returned", {"slot": slot}, self.ts("14:30"))
         self.z = self.wait_state(self.z, "done")
+        keybox.wait_code(self.z["access_code"], present=False)
 
     def evening(self):
         keybox, slot = self.keybox, self.car["slot"]
