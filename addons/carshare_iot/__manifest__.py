@@ -1,7 +1,7 @@
 {
     "name": "Carsharing: IoT bridge",
     "summary": "MQTT bridge to key boxes, immobilisers and telematics boxes",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Services/Carsharing",
     "author": "Carshare",
     "website": "https://github.com/carshare/carshare",
