@@ -56,6 +56,21 @@ def test_security_groups(odoo):
     assert account_invoice in by_name["Accountant"]["implied_ids"]
 
 
+def test_records_administrators_tune_are_loaded_once(odoo):
+    # An upgrade must not reset a cron's schedule, a mail's wording or an activity's summary.
+    reset_on_upgrade = odoo.execute(
+        "ir.model.data",
+        "search_read",
+        [
+            ("module", "=like", "carshare\\_%"),
+            ("model", "in", ["ir.cron", "mail.template", "mail.activity.type"]),
+            ("noupdate", "=", False),
+        ],
+        fields=["module", "name"],
+    )
+    assert [f"{x['module']}.{x['name']}" for x in reset_on_upgrade] == []
+
+
 def test_wrong_password_is_refused(odoo):
     assert odoo.call("common", "login", odoo.db, "admin", "not-the-password") is False
 

@@ -23,10 +23,13 @@ OLD_ADDONS = (
     "carshare_fleet,carshare_booking,carshare_billing,carshare_iot,carshare_portal,"
     "carshare_neighbours,carshare_gbfs,carshare_gbfs_billing,carshare_demo"
 )
+# What administrators tune, by model: every such record of the addons is loaded once (noupdate).
+EDITED = {"ir.cron": "interval_number", "mail.template": "subject", "mail.activity.type": "summary"}
 # Written by the old code, after its history: Stripe's records (the demo has no Stripe account)
-# and an administrator's edits of the records loaded once. Prints what it edited, as JSON.
+# and an administrator's edits of those records. Prints what it edited, as JSON.
 SEED = """
 import json
+EDITED = %r
 company = env.ref("base.main_company")
 stripe = env.ref("payment.payment_provider_stripe")
 env["carshare.stripe.event"].create(
@@ -49,27 +52,26 @@ env["carshare.stripe.payout.line"].create(
 )
 edits = {}
 data = env["ir.model.data"].search(
-    [("module", "=like", "carshare\\\\_%"), ("noupdate", "=", True),
-     ("model", "in", ["ir.cron", "mail.template"])]
+    [("module", "=like", "carshare\\\\_%%"), ("model", "in", list(EDITED))]
 )
 for xmlid in data:
     record = env[xmlid.model].browse(xmlid.res_id)
-    if xmlid.model == "ir.cron":
-        record.interval_number += 1
-        value = record.interval_number
+    field = EDITED[xmlid.model]
+    if field == "interval_number":
+        record[field] += 1
     else:
-        record.subject = (record.subject or "") + " (edited)"
-        value = record.subject
-    edits[xmlid.complete_name] = [xmlid.model, xmlid.res_id, value]
+        record[field] = (record[field] or "") + " (edited)"
+    edits[xmlid.complete_name] = [xmlid.model, xmlid.res_id, record[field]]
 env.cr.commit()
 print("EDITS=" + json.dumps(edits))
 """
 CHECK_EDITS = """
 import json
+EDITED = %r
 edits = json.loads(%r)
 for name, (model, res_id, value) in edits.items():
     record = env[model].browse(res_id).exists()
-    field = "interval_number" if model == "ir.cron" else "subject"
+    field = EDITED[model]
     print("EDIT", name, json.dumps(record[field] if record else None) == json.dumps(value))
 """
 # columns whose value an upgrade rewrites by design
@@ -196,7 +198,7 @@ def upgrade(odoo_conf, tmp_path_factory):
             env={**os.environ, "ODOO_RC": str(old_conf)},
         )
         assert history.returncode == 0, history.stderr[-3000:]
-        seeded = _run(shell_old, input=SEED)
+        seeded = _run(shell_old, input=SEED % EDITED)
         assert seeded.returncode == 0, seeded.stderr[-3000:]
         edits = next(
             line[len("EDITS=") :]
@@ -230,7 +232,7 @@ def upgrade(odoo_conf, tmp_path_factory):
         }
         checked = _run(
             ["odoo", "shell", "-c", str(new_conf), "-d", db, "--no-http", "--log-level=warn"],
-            input=CHECK_EDITS % edits,
+            input=CHECK_EDITS % (EDITED, edits),
         )
         installed = {
             name
@@ -310,7 +312,7 @@ def test_models_belong_to_the_addons_that_define_them(upgrade):
 
 
 def test_administrators_edits_survive(upgrade):
-    assert upgrade["edits"], "the old demo has no cron or mail template loaded once"
+    assert upgrade["edits"], "the old demo has no cron, mail template or activity type"
     checked = upgrade["checked"]
     assert checked.returncode == 0, checked.stderr[-3000:]
     results = dict(
