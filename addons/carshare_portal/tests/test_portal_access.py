@@ -210,6 +210,8 @@ class TestPortalAccess(CarsharePortalCase):
 
     def test_book_page_without_prices(self):
         """Without the billing, the booking form and the booking show no price."""
+        if "carshare_insurance_buyback" in self.env["carshare.booking"]._fields:
+            self.skipTest("carshare_portal_billing shows the billing")
         self.login(self.bob)
         start = self.booking_later.date_start + timedelta(days=3)
         query = url_encode(

@@ -46,7 +46,8 @@ class TestPortalModels(CarsharePortalCase):
         )
         free = {**values, "vehicle_id": self.car.id}
         preview = Booking._carshare_portal_preview(free)
-        self.assertEqual(preview, {"error": False}, "no price without the billing")
+        self.assertFalse(preview["error"])
+        self.assertIsNone(preview.get("price"), "no price without a tariff")
 
     def test_extension(self):
         booking = self.booking_later.sudo()

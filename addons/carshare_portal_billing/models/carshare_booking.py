@@ -49,5 +49,6 @@ class CarshareBooking(models.Model):
 
     def _carshare_portal_extend(self, date_end):
         with self.env.cr.savepoint():
-            super()._carshare_portal_extend(date_end)
+            result = super()._carshare_portal_extend(date_end)
             self._carshare_reprice_billing()
+        return result

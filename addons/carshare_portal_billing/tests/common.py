@@ -10,7 +10,6 @@ class BillingCaseMixin:
 
     @classmethod
     def _setup_community(cls):
-        super()._setup_community()
         tariff = cls.env["carshare.tariff"].create(
             {"name": "Portal Test", "community_id": cls.community.id, "tz": "Europe/Paris"}
         )
