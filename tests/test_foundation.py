@@ -17,6 +17,10 @@ CARSHARE_ADDONS = [
     "carshare_neighbours",
     "carshare_gbfs",
     "carshare_gbfs_billing",
+    "carshare_portal_billing",
+    "carshare_portal_payment",
+    "carshare_portal_sepa",
+    "carshare_portal_iot",
 ]
 
 

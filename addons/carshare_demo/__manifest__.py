@@ -6,6 +6,15 @@
     "author": "Carshare",
     "website": "https://github.com/carshare/carshare",
     "license": "AGPL-3",
-    "depends": ["carshare_billing", "carshare_portal", "carshare_iot", "carshare_neighbours"],
+    "depends": [
+        "carshare_billing",
+        "carshare_portal",
+        "carshare_iot",
+        "carshare_neighbours",
+        "carshare_portal_billing",
+        "carshare_portal_payment",
+        "carshare_portal_sepa",
+        "carshare_portal_iot",
+    ],
     "external_dependencies": {"python": ["freezegun", "Pillow"]},
 }

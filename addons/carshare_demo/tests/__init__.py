@@ -1,1 +1,1 @@
-from . import test_history
+from . import test_access_matrix, test_history

@@ -1,1 +1,1 @@
-from . import portal
+from . import bookings, common, reports, search, signup

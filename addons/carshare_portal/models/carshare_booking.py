@@ -2,8 +2,6 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 ACTIVE_STATES = ("confirmed", "ongoing")
-# Provided by carshare_iot where it is installed: opens the vehicle's box for the booking.
-IOT_UNLOCK_METHOD = "action_iot_unlock"
 
 
 def _ics_datetime(value):
@@ -66,42 +64,6 @@ class CarshareBooking(models.Model):
             kinds.append("checkin")
         return [kind for kind in kinds if kind not in filed]
 
-    def _carshare_portal_can_unlock(self):
-        """A vehicle fitted with a connected box opens from the portal, with carshare_iot."""
-        self.ensure_one()
-        if not hasattr(self, IOT_UNLOCK_METHOD):
-            return False
-        return self._carshare_portal_code_visible() and bool(self.sudo()._iot_unlock_devices())
-
-    # -- prices, from the billing ----------------------------------------------------------------
-
-    def _carshare_portal_prices(self):
-        """Price of the booking without the insurance buy-back, and price of the buy-back,
-        taxes included: 0.0 when the driver's yearly insurance covers it, None when the booking
-        is not billed."""
-        self.ensure_one()
-        if not self.community_id.tariff_id:
-            return {"price": None, "buyback_price": None}
-        try:
-            estimate = self._carshare_price_estimate()
-        except UserError:
-            return {"price": None, "buyback_price": None}
-        buyback = sum(
-            line["total"] for line in estimate["lines"] if line["component"] == "insurance"
-        )
-        return {
-            "price": estimate["currency"].round(estimate["total"] - buyback),
-            "buyback_price": buyback,
-        }
-
-    def _carshare_portal_cancellation_fee(self):
-        """What cancelling now costs, taxes included."""
-        self.ensure_one()
-        try:
-            return self._carshare_cancellation_fee_estimate()
-        except UserError:
-            return 0.0
-
     # -- actions from the portal (on sudo records, after the controller's checks) ----------------
 
     @api.model
@@ -123,24 +85,30 @@ class CarshareBooking(models.Model):
 
     @api.model
     def _carshare_portal_preview(self, values):
-        """Price, price of the insurance buy-back and first broken rule of a booking of
-        ``values``, on a draft rolled back."""
+        """First broken rule of a booking of ``values``, with what the bridges compute on it
+        (its prices with the billing), on a draft rolled back."""
         try:
             with self.env.cr.savepoint() as savepoint:
-                # Named, so that no reference of the sequence is spent on it; with the buy-back,
-                # so that one estimate prices both.
-                booking = self.create(
-                    {**values, "name": "preview", "carshare_insurance_buyback": True}
-                )
-                preview = {**booking._carshare_portal_prices(), "error": False}
+                booking = self.create(self._carshare_portal_preview_draft(values))
+                preview = {**booking._carshare_portal_preview_values(), "error": False}
                 try:
                     booking._check_booking_rules()
                 except UserError as exc:
                     preview["error"] = exc.args[0]
                 savepoint.close()
         except UserError as exc:
-            return {"price": None, "buyback_price": None, "error": exc.args[0]}
+            return {"error": exc.args[0]}
         return preview
+
+    @api.model
+    def _carshare_portal_preview_draft(self, values):
+        """Values of the draft of a preview: named, so that no reference of the sequence is
+        spent on it."""
+        return {**values, "name": "preview"}
+
+    def _carshare_portal_preview_values(self):
+        """What the bridges show of the previewed draft: nothing here."""
+        return {}
 
     @api.model
     def _carshare_portal_book(self, values):
@@ -163,9 +131,7 @@ class CarshareBooking(models.Model):
         # Before anything computes on an end that may be centuries away.
         extended = {"community_id": self.community_id.id, "date_start": self.date_start}
         self.new({**extended, "date_end": date_end})._check_duration()
-        with self.env.cr.savepoint():
-            self.write({"date_end": date_end})
-            self._carshare_reprice_billing()
+        self.write({"date_end": date_end})
 
     def _carshare_portal_report(self, kind, values, photos, damages):
         """File the driver's check-out or check-in report.

@@ -43,8 +43,8 @@ def pdf_bytes():
 
 
 class CarsharePortalCase(HttpCase):
-    """A community with a tariff, a station that never closes, three cars and portal users:
-    Alice (an employee of Acme, with bookings), Bob (another driver) and Acme's accountant."""
+    """A community, a station that never closes, three cars and portal users: Alice (an
+    employee of Acme, with bookings), Bob (another driver) and Acme's accountant."""
 
     @classmethod
     def setUpClass(cls):
@@ -92,19 +92,7 @@ class CarsharePortalCase(HttpCase):
                 for plate in ("PT-001-AA", "PT-002-AA", "PT-003-AA")
             ]
         )
-        tariff = cls.env["carshare.tariff"].create(
-            {"name": "Portal Test", "community_id": cls.community.id, "tz": "Europe/Paris"}
-        )
-        cls.env["carshare.tariff.version"].create(
-            {
-                "tariff_id": tariff.id,
-                "date_from": fields.Date.today() - relativedelta(years=1),
-                "hour_price": 1.5,
-                "booking_fee": 1.0,
-                "cancellation_fee": 5.0,
-                "cancellation_deadline_hours": 72.0,
-            }
-        )
+        cls._setup_community()
         cls.employer = cls.env["res.partner"].create({"name": "Acme", "is_company": True})
         cls.alice = cls._portal_driver("alice", "Alice Martin", employer=cls.employer)
         cls.bob = cls._portal_driver("bob", "Bob Durand")
@@ -117,6 +105,10 @@ class CarsharePortalCase(HttpCase):
         cls.booking_later = cls._confirmed(cls.car_booked, now + timedelta(days=2))
         cls.booking_driving = cls._confirmed(cls.car_driven, now + timedelta(minutes=8))
         cls.booking_driving.action_start()
+
+    @classmethod
+    def _setup_community(cls):
+        """What the bridges' cases add to the community before the bookings: its tariff."""
 
     @classmethod
     def _portal_driver(cls, login, name, employer=None):

@@ -9,8 +9,9 @@ from .common import PASSWORD, CarsharePortalCase, png_bytes
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 
 
-@tagged("post_install", "-at_install")
-class TestAccessRpc(CarsharePortalCase):
+class AccessRpcCase(CarsharePortalCase):
+    """Users of every kind, who call the models over JSON-RPC."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -31,7 +32,6 @@ class TestAccessRpc(CarsharePortalCase):
                 "driving_licence_scan_filename": "licence.png",
             }
         )
-        cls.community.billing_requires_validation = True
 
     def call_kw(self, model, method, args, kwargs=None):
         """The JSON-RPC answer of ``model.method(*args, **kwargs)`` for the logged-in user."""
@@ -53,34 +53,9 @@ class TestAccessRpc(CarsharePortalCase):
         self.assertEqual(answer["error"]["data"]["name"], ACCESS_ERROR, answer)
         return answer["error"]["data"]["message"]
 
-    def test_validate_billing_refused_to_driver_and_agent(self):
-        """Defect 1: the returned booking waits for the manager to add a penalty."""
-        booking = self.booking_driving
-        booking.action_return()
-        self.assertEqual(booking.billing_state, "to_validate")
-        for user in (self.alice, self.agent):
-            self.login(user)
-            self.assertRefused(
-                self.call_kw("carshare.booking", "action_validate_billing", [booking.ids])
-            )
-        booking.invalidate_recordset()
-        self.assertEqual(booking.billing_state, "to_validate")
-        self.login(self.manager)
-        answer = self.call_kw("carshare.booking", "action_validate_billing", [booking.ids])
-        self.assertTrue(answer.get("result"), answer)
 
-    def test_reprice_billing_refused_and_names_no_booking(self):
-        """Defect 2: a resident reprices nobody's booking, and learns no reference."""
-        order = self.booking_later.sale_order_id
-        total = order.amount_total
-        self.login(self.bob)
-        for booking in (self.booking_later, self.booking_soon):
-            message = self.assertRefused(
-                self.call_kw("carshare.booking", "action_reprice_billing", [booking.ids])
-            )
-            self.assertNotIn(booking.name, message)
-        self.assertEqual(order.amount_total, total)
-
+@tagged("post_install", "-at_install")
+class TestAccessRpc(AccessRpcCase):
     def test_identity_data_only_for_managers_and_the_driver(self):
         """Defect 4: neither an employee, a desk agent nor the employer's contact reads the
         driver's identity; the manager does, and the driver sees it on their own page."""

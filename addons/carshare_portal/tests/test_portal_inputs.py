@@ -11,7 +11,7 @@ from odoo import Command, fields
 from odoo.tests import BaseCase, tagged
 from odoo.tools import mute_logger
 
-from ..controllers.portal import FILENAME_LIMIT, CarsharePortal
+from ..controllers.common import FILENAME_LIMIT, CarsharePortalBase
 from .common import CarsharePortalCase, pdf_bytes, png_bytes
 
 
@@ -342,7 +342,7 @@ class TestPortalFilenames(BaseCase):
     @settings(max_examples=200, deadline=None, database=None)
     @given(st.text(min_size=1, max_size=1000))
     def test_filenames_bounded_without_folders(self, filename):
-        name = CarsharePortal._carshare_filename(Upload(filename))
+        name = CarsharePortalBase._carshare_filename(Upload(filename))
         self.assertLessEqual(len(name), FILENAME_LIMIT)
         self.assertNotIn("/", name)
         self.assertNotIn("\\", name)

@@ -41,13 +41,7 @@ class TestPortalTours(CarsharePortalCase):
             ]
         )
         self.assertEqual(len(booking), 1)
-        self.assertTrue(booking.carshare_insurance_buyback)
         self.assertEqual(booking.usage, "perso")
-        buyback = booking.sale_order_id.order_line.filtered(
-            lambda line: line.carshare_component == "insurance"
-        )
-        self.assertEqual(buyback.product_uom_qty, 1)
-        self.assertAlmostEqual(buyback.price_unit, 7.6)
 
     def test_cancel(self):
         self.start_tour(self.booking_later.access_url, "carshare_portal_cancel", login="alice")

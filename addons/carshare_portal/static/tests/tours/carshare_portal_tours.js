@@ -108,17 +108,8 @@ registry.category("web_tour.tours").add("carshare_portal_booking", {
             run: "click",
             expectUnloadPage: true,
         },
-        {
-            content: "The price shows before confirming",
-            trigger: "label[for=usage_perso] .o_carshare_price",
-        },
         { trigger: "label[for=usage_pro]:contains('Acme')" },
         { trigger: "input[name=usage][value=perso]", run: "check" },
-        {
-            content: "The buy-back of the excess is priced: one started day",
-            trigger: "label[for=insurance_buyback] .o_carshare_buyback_price:contains('7.60')",
-        },
-        { trigger: "input[name=insurance_buyback]", run: "check" },
         {
             content: "Confirm",
             trigger: ".o_carshare_confirm",
@@ -137,10 +128,6 @@ registry.category("web_tour.tours").add("carshare_portal_booking", {
 
 registry.category("web_tour.tours").add("carshare_portal_cancel", {
     steps: () => [
-        {
-            content: "The fee shows before cancelling",
-            trigger: ".o_carshare_cancellation_fee:contains('5.00')",
-        },
         {
             content: "Cancel",
             trigger: ".o_carshare_cancel",

@@ -7,12 +7,11 @@ from odoo import fields
 from odoo.tests import tagged
 
 from odoo.addons.carshare_fleet.tests.screens import ScreensCase
-
-from .common import CarsharePortalCase
+from odoo.addons.carshare_portal_billing.tests.common import CarsharePortalBillingCase
 
 
 @tagged("post_install", "-at_install")
-class TestResidentScreens(CarsharePortalCase, ScreensCase):
+class TestResidentScreens(CarsharePortalBillingCase, ScreensCase):
     """Bob, a resident, searches, books, leaves a card with Odoo's demo provider, sees his
     code, opens the key box, files his check-out report, reads last week's invoice and his
     deposits, without an error in the browser. The key box needs carshare_iot, and the card

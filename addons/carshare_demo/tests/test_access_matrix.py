@@ -16,8 +16,9 @@ from odoo.exceptions import AccessError
 from odoo.service.model import get_public_method
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.carshare_portal_billing.tests.common import CarsharePortalBillingCase
+
 from .access_matrix import FIELD_ROLES, FIELDS, METHODS, ORM_METHODS, ROLES, SENSITIVE_FIELDS
-from .common import CarsharePortalCase
 
 _logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def carshare_protected_fields(registry):
 
 
 @tagged("post_install", "-at_install")
-class TestAccessMatrix(CarsharePortalCase):
+class TestAccessMatrix(CarsharePortalBillingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

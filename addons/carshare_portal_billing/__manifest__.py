@@ -1,0 +1,19 @@
+{
+    "name": "Carsharing: Portal Billing",
+    "summary": "Prices, fees and invoices of the bookings in the customer portal",
+    "version": "18.0.1.0.0",
+    "category": "Services/Carsharing",
+    "author": "Carshare",
+    "website": "https://github.com/carshare/carshare",
+    "license": "AGPL-3",
+    "depends": ["carshare_portal", "carshare_billing"],
+    "data": [
+        "views/carshare_portal_templates.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "carshare_portal_billing/static/tests/tours/*.js",
+        ],
+    },
+    "auto_install": True,
+}
