@@ -1,7 +1,7 @@
 {
     "name": "Carsharing: Booking",
     "summary": "Booking engine, lifecycle, late returns, automatic transfer and planning",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Carsharing",
     "author": "Carshare",
     "website": "https://github.com/carshare/carshare",

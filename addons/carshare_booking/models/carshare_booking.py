@@ -37,6 +37,7 @@ ACTION_FIELDS = [
     "access_code",
     "date_pickup",
     "date_return",
+    "date_cancelled",
     "late_minutes",
     "transfer_reason",
     "transferred_from_vehicle_id",
@@ -183,6 +184,7 @@ class CarshareBooking(models.Model):
     )
     date_pickup = fields.Datetime(string="Picked Up On", readonly=True, copy=False)
     date_return = fields.Datetime(string="Returned On", readonly=True, copy=False)
+    date_cancelled = fields.Datetime(string="Cancelled On", readonly=True, copy=False)
     odometer_start = fields.Float(copy=False)
     odometer_end = fields.Float(copy=False)
     distance_km = fields.Float(
@@ -732,6 +734,14 @@ class CarshareBooking(models.Model):
             raise ValidationError(self._unavailable_message())
 
     # -- lifecycle -------------------------------------------------------------------------------
+    # The transitions below are the only writers of ``state``: each sets the state and its date,
+    # then calls its hook once, on the bookings it changed. Extend the hooks, not write():
+    #   action_confirm    draft -> confirmed               _on_booking_confirmed()
+    #   action_start      confirmed -> ongoing             _on_booking_started()
+    #   action_return     ongoing -> done                  _on_booking_returned()
+    #   action_cancel     draft, confirmed, ongoing -> cancelled  _on_booking_cancelled(previous)
+    #   _action_no_show   confirmed -> no_show             _on_booking_no_show()
+    # The three endings' hooks call _on_booking_closed(previous), what every ending shares.
 
     def action_confirm(self):
         """Desk agents and managers (the portal books for the driver, in superuser mode)."""
@@ -751,7 +761,33 @@ class CarshareBooking(models.Model):
                     "Send the confirmation of booking %(booking)s", booking=booking.name
                 ),
             )._job_notify_confirmed()
+        self._on_booking_confirmed()
         return True
+
+    def _on_booking_confirmed(self):
+        """Hook: these drafts are confirmed, their access codes given."""
+
+    def _on_booking_started(self):
+        """Hook: these bookings are picked up (ongoing), their vehicles in use."""
+
+    def _on_booking_returned(self):
+        """Hook: these bookings are returned (done), readings and check-in recorded, vehicles
+        released. Calls ``_on_booking_closed``: extenders call super()."""
+        self._on_booking_closed("ongoing")
+
+    def _on_booking_cancelled(self, previous_state):
+        """Hook: these bookings, all in ``previous_state`` before, are cancelled, their
+        ``date_cancelled`` set. Calls ``_on_booking_closed``: extenders call super()."""
+        self._on_booking_closed(previous_state)
+
+    def _on_booking_no_show(self):
+        """Hook: these confirmed bookings were not picked up in time (no-show). Calls
+        ``_on_booking_closed``: extenders call super()."""
+        self._on_booking_closed("confirmed")
+
+    def _on_booking_closed(self, previous_state):
+        """Hook: these bookings, all in ``previous_state`` before, have just ended (returned,
+        cancelled or no-show: their ``state`` says which); what every ending does."""
 
     def _job_notify_confirmed(self):
         """Mail and text the driver their booking's access code (job: composing the mail is most
@@ -816,6 +852,7 @@ class CarshareBooking(models.Model):
             },
         )
         vehicle.carshare_state = "in_use"
+        self._on_booking_started()
         return True
 
     def action_return(self, odometer=None, energy=None):
@@ -859,6 +896,7 @@ class CarshareBooking(models.Model):
         self._record_checkin()
         if vehicle.carshare_state == "in_use":
             vehicle.carshare_state = "available"
+        self._on_booking_returned()
         return True
 
     def _event_time(self):
@@ -990,13 +1028,22 @@ class CarshareBooking(models.Model):
                         booking=booking.name,
                     )
                 )
-            was_active = booking.state in ACTIVE_STATES
-            if booking.state == "ongoing" and booking.vehicle_id.carshare_state == "in_use":
+            previous_state = booking.state
+            if previous_state == "ongoing" and booking.vehicle_id.carshare_state == "in_use":
                 booking.vehicle_id.carshare_state = "available"
-            action_write(booking, {"state": "cancelled"})
-            if was_active:
+            action_write(booking, {"state": "cancelled", "date_cancelled": now})
+            if previous_state in ACTIVE_STATES:
                 booking._notify_driver("carshare_booking.mail_template_booking_cancelled")
+            booking._on_booking_cancelled(previous_state)
         return True
+
+    def _action_no_show(self):
+        """Release the vehicles of these confirmed bookings, not picked up in time."""
+        if any(booking.state != "confirmed" for booking in self):
+            raise UserError(self.env._("Only a confirmed booking can be a no-show."))
+        action_write(self, {"state": "no_show"})
+        self._notify_driver("carshare_booking.mail_template_booking_no_show")
+        self._on_booking_no_show()
 
     # -- notifications ---------------------------------------------------------------------------
 
@@ -1040,8 +1087,7 @@ class CarshareBooking(models.Model):
         missed = self.search([("state", "=", "confirmed"), ("date_start", "<", now)]).filtered(
             lambda b: now > b.date_start + timedelta(minutes=b.community_id.grace_minutes)
         )
-        action_write(missed, {"state": "no_show"})
-        missed._notify_driver("carshare_booking.mail_template_booking_no_show")
+        missed._action_no_show()
 
     @api.model
     def _cron_detect_late_returns(self):
