@@ -6,7 +6,7 @@ Builds (once) a database with one community of ``--vehicles`` shared vehicles in
 ``--bookings`` bookings, half of them behind us (done) and half ahead (confirmed), then prints:
 
 - the availability question for one station and for the whole community (median, p95), answered by
-  ``carshare.booking._carshare_available_vehicles`` (one query on the range index) and the simple
+  ``carshare.availability._available_vehicles`` (one query on the range index) and the simple
   way (an ORM search for overlapping bookings), with their ratio;
 - the time to create and confirm one booking.
 
@@ -188,8 +188,9 @@ def racers(community):
 
 def simple_available(env, start, end, station=None, community=None):
     """The simple way: an ORM search for overlapping bookings, then set arithmetic."""
+    availability = env["carshare.availability"]
+    vehicles = env["fleet.vehicle"].search(availability._vehicle_domain(station, community, None))
     booking = env["carshare.booking"]
-    vehicles = env["fleet.vehicle"].search(booking._vehicle_domain(station, community, None))
     buffer = timedelta(minutes=community.buffer_minutes if community else 0)
     overlapping = booking.search(
         [
@@ -220,17 +221,17 @@ def bench_availability(env, community, args):
         start = now + timedelta(hours=rng.randrange(2, 24 * 60))
         return start, start + timedelta(hours=rng.choice((1, 2, 4, 8)))
 
-    booking = env["carshare.booking"]
+    availability = env["carshare.availability"]
     station_samples = [(*slot(), rng.choice(stations)) for _ in range(args.samples)]
     # Check both answers agree before timing them.
     for start, end, station in station_samples[:20]:
-        rows = booking._carshare_available_vehicles(start, end, station, community)
+        rows = availability._available_vehicles(start, end, station, community)
         fast = {row["vehicle_id"] for row in rows if row["free"]}
         assert fast == set(simple_available(env, start, end, station, community).ids)
     results = {}
     env.invalidate_all()
     results["station"] = measure(
-        lambda s, e, st: booking._carshare_available_vehicles(s, e, st, community),
+        lambda s, e, st: availability._available_vehicles(s, e, st, community),
         station_samples,
     )
     env.invalidate_all()
@@ -240,7 +241,7 @@ def bench_availability(env, community, args):
     community_samples = [(*slot(), community) for _ in range(max(5, args.samples // 20))]
     env.invalidate_all()
     results["community"] = measure(
-        lambda s, e, c: booking._carshare_available_vehicles(s, e, None, c), community_samples
+        lambda s, e, c: availability._available_vehicles(s, e, None, c), community_samples
     )
     env.invalidate_all()
     results["community_simple"] = measure(

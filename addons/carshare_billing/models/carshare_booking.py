@@ -8,7 +8,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.addons.carshare_fleet.access import (
     ACCOUNTANT_GROUP,
     MANAGER_GROUP,
-    check_action_fields,
     check_groups,
     check_view,
 )
@@ -79,7 +78,6 @@ class CarshareBooking(models.Model):
         compute="_compute_billing_partner_id",
         help="The employer for professional use, the driver for personal use.",
     )
-    date_cancelled = fields.Datetime(string="Cancelled On", readonly=True, copy=False)
     carshare_deposit_ids = fields.One2many(
         "carshare.deposit", "booking_id", string="Deposits", readonly=True
     )
@@ -152,8 +150,8 @@ class CarshareBooking(models.Model):
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    def action_confirm(self):
-        result = super().action_confirm()
+    def _on_booking_confirmed(self):
+        result = super()._on_booking_confirmed()
         self._carshare_create_sale_orders()
         self._carshare_hold_deposits()
         return result
@@ -171,25 +169,29 @@ class CarshareBooking(models.Model):
         if bookings:
             Deposit._carshare_create_for(bookings)
 
-    def action_return(self, odometer=None, energy=None):
-        result = super().action_return(odometer=odometer, energy=energy)
+    def _on_booking_returned(self):
+        # super() first: the deposits get their release date before the trip is billed.
+        result = super()._on_booking_returned()
         self._carshare_close_billing()
         return result
 
+    def _on_booking_cancelled(self, previous_state):
+        # The fee is billed before super() frees the deposits.
+        self._carshare_close_billing()
+        return super()._on_booking_cancelled(previous_state)
+
+    def _on_booking_no_show(self):
+        self._carshare_close_billing()
+        return super()._on_booking_no_show()
+
+    def _on_booking_closed(self, previous_state):
+        result = super()._on_booking_closed(previous_state)
+        for state, bookings in self.grouped("state").items():
+            bookings.sudo().carshare_deposit_ids._carshare_booking_ended(state)
+        return result
+
     def write(self, vals):
-        check_action_fields(self, vals, ["date_cancelled"])
-        ending = self.browse()
-        if vals.get("state") in ("cancelled", "no_show"):
-            if vals["state"] == "cancelled":
-                vals = {"date_cancelled": fields.Datetime.now(), **vals}
-            ending = self.filtered(lambda b: b.state != vals["state"])
-        ended = self.browse()
-        if vals.get("state") in CLOSED_STATES:
-            ended = self.filtered(lambda b: b.state != vals["state"])
         result = super().write(vals)
-        ending._carshare_close_billing()
-        if ended:
-            ended.sudo().carshare_deposit_ids._carshare_booking_ended(vals["state"])
         if not ESTIMATE_FIELDS.isdisjoint(vals):
             self.filtered(lambda b: b.state in ("confirmed", "ongoing"))._carshare_update_estimate()
         return result

@@ -1,4 +1,5 @@
 from . import (
+    carshare_availability,
     carshare_booking,
     carshare_booking_report,
     carshare_community,

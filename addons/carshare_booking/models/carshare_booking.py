@@ -37,19 +37,12 @@ ACTION_FIELDS = [
     "access_code",
     "date_pickup",
     "date_return",
+    "date_cancelled",
     "late_minutes",
     "transfer_reason",
     "transferred_from_vehicle_id",
     "distance_check",
     "distance_check_reason",
-]
-AVAILABILITY_VEHICLE_FIELDS = [
-    "id",
-    "name",
-    "carshare_station_id",
-    "carshare_state",
-    "carshare_category",
-    "carshare_range_km",
 ]
 
 
@@ -183,6 +176,7 @@ class CarshareBooking(models.Model):
     )
     date_pickup = fields.Datetime(string="Picked Up On", readonly=True, copy=False)
     date_return = fields.Datetime(string="Returned On", readonly=True, copy=False)
+    date_cancelled = fields.Datetime(string="Cancelled On", readonly=True, copy=False)
     odometer_start = fields.Float(copy=False)
     odometer_end = fields.Float(copy=False)
     distance_km = fields.Float(
@@ -711,27 +705,20 @@ class CarshareBooking(models.Model):
 
     def _check_overlap(self):
         """Friendly early check; the exclusion constraint is the real guard against races."""
-        self.flush_model(RANGE_FIELDS)
-        end = self.date_end + timedelta(minutes=self.buffer_minutes)
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT 1 FROM carshare_booking
-                 WHERE vehicle_id = %s AND id != %s AND state IN %s
-                   AND blocked_range && tsrange(%s, %s, '[)')
-                 LIMIT 1
-                """,
-                self.vehicle_id.id,
-                self.id or 0,
-                ACTIVE_STATES,
-                self.date_start,
-                end,
-            )
-        )
-        if self.env.cr.fetchone():
+        if self.env["carshare.availability"]._slot_taken(
+            self.vehicle_id, self.date_start, self.date_end, self.buffer_minutes, self
+        ):
             raise ValidationError(self._unavailable_message())
 
     # -- lifecycle -------------------------------------------------------------------------------
+    # The transitions below are the only writers of ``state``: each sets the state and its date,
+    # then calls its hook once, on the bookings it changed. Extend the hooks, not write():
+    #   action_confirm    draft -> confirmed               _on_booking_confirmed()
+    #   action_start      confirmed -> ongoing             _on_booking_started()
+    #   action_return     ongoing -> done                  _on_booking_returned()
+    #   action_cancel     draft, confirmed, ongoing -> cancelled  _on_booking_cancelled(previous)
+    #   _action_no_show   confirmed -> no_show             _on_booking_no_show()
+    # The three endings' hooks call _on_booking_closed(previous), what every ending shares.
 
     def action_confirm(self):
         """Desk agents and managers (the portal books for the driver, in superuser mode)."""
@@ -751,7 +738,33 @@ class CarshareBooking(models.Model):
                     "Send the confirmation of booking %(booking)s", booking=booking.name
                 ),
             )._job_notify_confirmed()
+        self._on_booking_confirmed()
         return True
+
+    def _on_booking_confirmed(self):
+        """Hook: these drafts are confirmed, their access codes given."""
+
+    def _on_booking_started(self):
+        """Hook: these bookings are picked up (ongoing), their vehicles in use."""
+
+    def _on_booking_returned(self):
+        """Hook: these bookings are returned (done), readings and check-in recorded, vehicles
+        released. Calls ``_on_booking_closed``: extenders call super()."""
+        self._on_booking_closed("ongoing")
+
+    def _on_booking_cancelled(self, previous_state):
+        """Hook: these bookings, all in ``previous_state`` before, are cancelled, their
+        ``date_cancelled`` set. Calls ``_on_booking_closed``: extenders call super()."""
+        self._on_booking_closed(previous_state)
+
+    def _on_booking_no_show(self):
+        """Hook: these confirmed bookings were not picked up in time (no-show). Calls
+        ``_on_booking_closed``: extenders call super()."""
+        self._on_booking_closed("confirmed")
+
+    def _on_booking_closed(self, previous_state):
+        """Hook: these bookings, all in ``previous_state`` before, have just ended (returned,
+        cancelled or no-show: their ``state`` says which); what every ending does."""
 
     def _job_notify_confirmed(self):
         """Mail and text the driver their booking's access code (job: composing the mail is most
@@ -816,6 +829,7 @@ class CarshareBooking(models.Model):
             },
         )
         vehicle.carshare_state = "in_use"
+        self._on_booking_started()
         return True
 
     def action_return(self, odometer=None, energy=None):
@@ -859,6 +873,7 @@ class CarshareBooking(models.Model):
         self._record_checkin()
         if vehicle.carshare_state == "in_use":
             vehicle.carshare_state = "available"
+        self._on_booking_returned()
         return True
 
     def _event_time(self):
@@ -990,13 +1005,22 @@ class CarshareBooking(models.Model):
                         booking=booking.name,
                     )
                 )
-            was_active = booking.state in ACTIVE_STATES
-            if booking.state == "ongoing" and booking.vehicle_id.carshare_state == "in_use":
+            previous_state = booking.state
+            if previous_state == "ongoing" and booking.vehicle_id.carshare_state == "in_use":
                 booking.vehicle_id.carshare_state = "available"
-            action_write(booking, {"state": "cancelled"})
-            if was_active:
+            action_write(booking, {"state": "cancelled", "date_cancelled": now})
+            if previous_state in ACTIVE_STATES:
                 booking._notify_driver("carshare_booking.mail_template_booking_cancelled")
+            booking._on_booking_cancelled(previous_state)
         return True
+
+    def _action_no_show(self):
+        """Release the vehicles of these confirmed bookings, not picked up in time."""
+        if any(booking.state != "confirmed" for booking in self):
+            raise UserError(self.env._("Only a confirmed booking can be a no-show."))
+        action_write(self, {"state": "no_show"})
+        self._notify_driver("carshare_booking.mail_template_booking_no_show")
+        self._on_booking_no_show()
 
     # -- notifications ---------------------------------------------------------------------------
 
@@ -1040,8 +1064,7 @@ class CarshareBooking(models.Model):
         missed = self.search([("state", "=", "confirmed"), ("date_start", "<", now)]).filtered(
             lambda b: now > b.date_start + timedelta(minutes=b.community_id.grace_minutes)
         )
-        action_write(missed, {"state": "no_show"})
-        missed._notify_driver("carshare_booking.mail_template_booking_no_show")
+        missed._action_no_show()
 
     @api.model
     def _cron_detect_late_returns(self):
@@ -1190,7 +1213,7 @@ class CarshareBooking(models.Model):
         """The free vehicle with most range, at the same station first, then in the community."""
         category = self.vehicle_id.carshare_category
         for station in (self.station_id, None):
-            availability = self._carshare_available_vehicles(
+            availability = self.env["carshare.availability"]._available_vehicles(
                 self.date_start, self.date_end, station, self.community_id, category
             )
             free = self.env["fleet.vehicle"].browse(
@@ -1260,10 +1283,10 @@ class CarshareBooking(models.Model):
     def carshare_available_vehicles(
         self, date_start, date_end, station_id=None, community_id=None, category=None
     ):
-        """JSON-RPC entry point of ``_carshare_available_vehicles``, for desk agents."""
+        """Desk agents: ``carshare.availability._available_vehicles`` over JSON-RPC, with ids."""
         check_groups(self.env, USER_GROUP)
         self.check_access("read")
-        return self._carshare_available_vehicles(
+        return self.env["carshare.availability"]._available_vehicles(
             date_start,
             date_end,
             self.env["carshare.station"].browse(station_id),
@@ -1272,211 +1295,10 @@ class CarshareBooking(models.Model):
         )
 
     @api.model
-    def _carshare_available_vehicles(
-        self,
-        date_start,
-        date_end,
-        station=None,
-        community=None,
-        category=None,
-        next_free_within=24,
-    ):
-        """Which shared vehicles are free from ``date_start`` to ``date_end`` (naive UTC).
-
-        Returns a list of dicts, free vehicles first: ``vehicle_id``, ``name``, ``station_id``,
-        ``category``, ``range_km``, ``free``, ``reason`` (why not, translated) and ``next_free``
-        (when a booking of the same length could start, as a string; False when unknown or
-        not within ``next_free_within`` hours after the requested end).
-        The buffer is the community's; without a community none is counted.
-        """
-        start = fields.Datetime.to_datetime(date_start)
-        end = fields.Datetime.to_datetime(date_end)
-        vehicles = self._candidate_vehicles(station, community, category)
-        vehicle_ids = [vehicle["id"] for vehicle in vehicles]
-        blocked_until = end + timedelta(minutes=community.buffer_minutes if community else 0)
-        search_until = blocked_until + timedelta(hours=next_free_within)
-        busy = self._busy_vehicles(vehicle_ids, start, blocked_until, search_until)
-        windows = (
-            self.env["fleet.vehicle"].browse(vehicle_ids)._carshare_maintenance_overlaps(start, end)
-        )
-        in_maintenance = set(windows.vehicle_id.ids)
-        closed_stations = self._closed_stations(vehicles, start, end)
-        rows = [
-            self._availability_row(vehicle, start, busy, in_maintenance, closed_stations)
-            for vehicle in vehicles
-        ]
-        return sorted(rows, key=lambda row: not row["free"])
-
-    @api.model
-    def _vehicle_domain(self, station, community, category):
-        domain = [("carshare_shared", "=", True)]
-        if station:
-            domain.append(("carshare_station_id", "=", station.id))
-        if community:
-            domain.append(("carshare_community_ids", "in", community.id))
-        if category:
-            domain.append(("carshare_category", "=", category))
-        return domain
-
-    @api.model
-    def _candidate_vehicles(self, station, community, category):
-        """The shared vehicles to consider, as dicts read in one query (record rules apply)."""
-        vehicles = self.env["fleet.vehicle"]
-        vehicles.flush_model(AVAILABILITY_VEHICLE_FIELDS[1:])
-        query = vehicles._search(self._vehicle_domain(station, community, category))
-        self.env.cr.execute(
-            query.select(
-                *(SQL.identifier(query.table, name) for name in AVAILABILITY_VEHICLE_FIELDS)
-            )
-        )
-        return self.env.cr.dictfetchall()
-
-    @api.model
-    def _closed_stations(self, vehicles, start, end):
-        station_ids = {vehicle["carshare_station_id"] for vehicle in vehicles} - {None}
-        return {
-            station.id
-            for station in self.env["carshare.station"].browse(station_ids)
-            if station._is_closed_at(start) or station._is_closed_at(end)
-        }
-
-    @api.model
-    def _availability_row(self, vehicle, start, busy, in_maintenance, closed_stations):
-        reason, next_free = "", start
-        if vehicle["id"] in in_maintenance or vehicle["carshare_state"] in (
-            "maintenance",
-            "out_of_service",
-        ):
-            reason, next_free = self.env._("In maintenance."), False
-        elif vehicle["id"] in busy:
-            late, next_free = busy[vehicle["id"]]
-            if late:
-                reason = self.env._("Not back yet from the previous booking.")
-            else:
-                reason = self.env._("Already booked.")
-        elif vehicle["carshare_station_id"] in closed_stations:
-            reason = self.env._("The station is closed at the pick-up or return time.")
-            next_free = False
-        return {
-            "vehicle_id": vehicle["id"],
-            "name": vehicle["name"],
-            "station_id": vehicle["carshare_station_id"] or False,
-            "category": vehicle["carshare_category"],
-            "range_km": vehicle["carshare_range_km"] or 0,
-            "free": not reason,
-            "reason": reason,
-            "next_free": fields.Datetime.to_string(next_free) if next_free else False,
-        }
-
-    @api.model
-    def _busy_vehicles(self, vehicle_ids, start, blocked_until, search_until):
-        """{vehicle id: (late, next free start)} for the vehicles taken in [start, blocked_until).
-
-        One query on the range index. A booking still out after its end blocks its vehicle until
-        now plus its buffer. The next free start is the first end of a booking (buffer included)
-        followed by a gap as long as the requested slot, looked for until ``search_until``.
-        """
-        if not vehicle_ids:
-            return {}
-        self.flush_model(RANGE_FIELDS)
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH busy AS (
-                    SELECT vehicle_id, bool_or(state = 'ongoing' AND date_end < %(now)s) AS late
-                      FROM carshare_booking
-                     WHERE state IN ('confirmed', 'ongoing')
-                       AND vehicle_id = ANY(%(vehicle_ids)s)
-                       AND (blocked_range && tsrange(%(start)s, %(blocked_until)s, '[)')
-                            OR (state = 'ongoing' AND date_end < %(now)s
-                                AND %(now)s + buffer_minutes * interval '1 minute' > %(start)s))
-                     GROUP BY vehicle_id
-                ),
-                taken AS (
-                    SELECT b.vehicle_id, lower(b.blocked_range) AS busy_from,
-                           CASE WHEN b.state = 'ongoing' AND b.date_end < %(now)s
-                                THEN GREATEST(upper(b.blocked_range),
-                                              %(now)s + b.buffer_minutes * interval '1 minute')
-                                ELSE upper(b.blocked_range) END AS busy_to
-                      FROM carshare_booking b
-                      JOIN busy USING (vehicle_id)
-                     WHERE b.state IN ('confirmed', 'ongoing')
-                       AND (b.blocked_range && tsrange(%(start)s, %(search_until)s, '[)')
-                            OR (b.state = 'ongoing' AND b.date_end < %(now)s))
-                ),
-                gaps AS (
-                    SELECT vehicle_id,
-                           max(busy_to) OVER (PARTITION BY vehicle_id ORDER BY busy_from
-                                              ROWS UNBOUNDED PRECEDING) AS free_from,
-                           lead(busy_from) OVER (PARTITION BY vehicle_id ORDER BY busy_from)
-                               AS next_from
-                      FROM taken
-                )
-                SELECT busy.vehicle_id, busy.late,
-                       min(gaps.free_from) FILTER (
-                           WHERE gaps.free_from >= %(start)s
-                             AND gaps.free_from + %(needed)s
-                                 <= COALESCE(gaps.next_from, %(search_until)s))
-                  FROM busy
-                  JOIN gaps USING (vehicle_id)
-                 GROUP BY busy.vehicle_id, busy.late
-                """,
-                now=fields.Datetime.now(),
-                vehicle_ids=list(vehicle_ids),
-                start=start,
-                blocked_until=blocked_until,
-                search_until=search_until,
-                needed=blocked_until - start,
-            )
-        )
-        return {vehicle: (late, next_free) for vehicle, late, next_free in self.env.cr.fetchall()}
-
-    @api.model
-    def _busy_intervals(self, vehicle_ids, start, end):
-        """{vehicle id: [(from, to), ...]}: when each vehicle is taken between ``start`` and
-        ``end`` (naive UTC), buffer included, in order.
-
-        Meant for many vehicles (a whole community): the bookings of the period come from the
-        range index, then are kept for ``vehicle_ids``. A booking still out after its end blocks
-        its vehicle until now plus its buffer, as in ``_busy_vehicles``.
-        """
-        if not vehicle_ids:
-            return {}
-        self.flush_model(RANGE_FIELDS)
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH taken AS MATERIALIZED (
-                    SELECT vehicle_id, blocked_range, state, date_end, buffer_minutes
-                      FROM carshare_booking
-                     WHERE state IN ('confirmed', 'ongoing')
-                       AND blocked_range && tsrange(%(start)s, %(end)s, '[)')
-                    UNION ALL
-                    SELECT vehicle_id, blocked_range, state, date_end, buffer_minutes
-                      FROM carshare_booking
-                     WHERE state = 'ongoing' AND date_end < %(now)s
-                       AND NOT blocked_range && tsrange(%(start)s, %(end)s, '[)')
-                )
-                SELECT vehicle_id, lower(blocked_range),
-                       CASE WHEN state = 'ongoing' AND date_end < %(now)s
-                            THEN GREATEST(upper(blocked_range),
-                                          %(now)s + buffer_minutes * interval '1 minute')
-                            ELSE upper(blocked_range) END
-                  FROM taken
-                 WHERE vehicle_id = ANY(%(vehicle_ids)s)
-                """,
-                now=fields.Datetime.now(),
-                vehicle_ids=list(vehicle_ids),
-                start=start,
-                end=end,
-            )
-        )
-        intervals = {}
-        for vehicle, busy_from, busy_to in self.env.cr.fetchall():
-            intervals.setdefault(vehicle, []).append((busy_from, busy_to))
-        for periods in intervals.values():
-            periods.sort()
-        return intervals
+    def _carshare_available_vehicles(self, *args, **kwargs):
+        """``carshare.availability._available_vehicles``, where the callers of the booking model
+        look for it."""
+        return self.env["carshare.availability"]._available_vehicles(*args, **kwargs)
 
     # -- helpers ---------------------------------------------------------------------------------
 

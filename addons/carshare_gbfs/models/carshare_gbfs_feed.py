@@ -269,7 +269,7 @@ class CarshareGbfsFeed(models.AbstractModel):
         stations = stations if stations is not None else self._stations(community)
         vehicles = self.env["fleet.vehicle"].sudo()
         vehicles.flush_model(VEHICLE_COLUMNS[1:])
-        domain = self.env["carshare.booking"]._vehicle_domain(None, community, None)
+        domain = self.env["carshare.availability"]._vehicle_domain(None, community, None)
         query = vehicles._search([*domain, ("carshare_station_id", "in", stations.ids)])
         query.order = SQL.identifier(query.table, "id")
         self.env.cr.execute(
@@ -399,7 +399,7 @@ class CarshareGbfsFeed(models.AbstractModel):
         end = now + timedelta(days=community.gbfs_availability_days)
         if community.horizon_days:
             end = min(end, now + timedelta(days=community.horizon_days))
-        busy = self.env["carshare.booking"].sudo()._busy_intervals(ids, now, end)
+        busy = self.env["carshare.availability"].sudo()._busy_intervals(ids, now, end)
         windows = (
             self.env["fleet.vehicle"].sudo().browse(ids)._carshare_maintenance_overlaps(now, end)
         )

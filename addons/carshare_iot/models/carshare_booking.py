@@ -9,9 +9,9 @@ from odoo.addons.carshare_fleet.access import check_view
 from ..iotlib import protocol
 from .carshare_iot_device import ARM_TTL, MANAGER_GROUP
 
-# Writing these may change what the devices must hold for a booking.
+# Writing these may change what the devices must hold for a booking (its state changes through
+# the transitions, whose hooks sync the devices).
 IOT_FIELDS = {
-    "state",
     "vehicle_id",
     "station_id",
     "access_code",
@@ -52,8 +52,8 @@ class CarshareBooking(models.Model):
             booking.iot_command_count = counts.get(booking, 0)
 
     # -- the outbox follows the booking, in the same transaction ---------------------------------
-    # action_confirm, action_cancel, the returns, no-shows and transfers (_transfer) all write
-    # the state, vehicle, station or code: write() is where every one of them passes.
+    # The transitions' hooks sync the devices with the new state; write() syncs them with the
+    # other fields the grants hold (a transfer's vehicle, station and code, moved dates).
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -64,14 +64,32 @@ class CarshareBooking(models.Model):
         return bookings
 
     def write(self, vals):
-        if IOT_FIELDS.isdisjoint(vals):
+        # A transition (it writes the state) syncs the devices in its hook, once.
+        if IOT_FIELDS.isdisjoint(vals) or "state" in vals:
             return super().write(vals)
-        before = {booking.id: (booking.state, booking._iot_grants()) for booking in self}
+        before = {booking.id: booking._iot_grants() for booking in self}
         result = super().write(vals)
         for booking in self:
-            state, grants = before[booking.id]
-            booking._iot_sync_grants(grants)
-            booking._iot_sync_immobiliser(state)
+            booking._iot_sync_grants(before[booking.id])
+        return result
+
+    def _on_booking_confirmed(self):
+        result = super()._on_booking_confirmed()
+        for booking in self:
+            booking._iot_sync_grants({})
+        return result
+
+    def _on_booking_started(self):
+        result = super()._on_booking_started()
+        for booking in self:
+            booking._iot_sync_immobiliser("confirmed")
+        return result
+
+    def _on_booking_closed(self, previous_state):
+        result = super()._on_booking_closed(previous_state)
+        for booking in self:
+            booking._iot_sync_grants(booking._iot_grants(previous_state))
+            booking._iot_sync_immobiliser(previous_state)
         return result
 
     def _iot_devices(self):
@@ -130,9 +148,10 @@ class CarshareBooking(models.Model):
         self.message_post(body=self.env._("Unlock requested by %(user)s.", user=self.env.user.name))
         return True
 
-    def _iot_grants(self):
-        """{(device id, grant kind, code or badge): parameters} the devices hold for the booking."""
-        if self.state not in GRANT_STATES or not self.access_code:
+    def _iot_grants(self, state=None):
+        """{(device id, grant kind, code or badge): parameters} the devices hold for the booking,
+        in its state or in ``state`` (the one it just left)."""
+        if (state or self.state) not in GRANT_STATES or not self.access_code:
             return {}
         window = {
             "booking": self.name,

@@ -4,10 +4,10 @@ from odoo import fields, models
 class CarshareBooking(models.Model):
     _inherit = "carshare.booking"
 
-    def action_return(self, odometer=None, energy=None):
-        result = super().action_return(odometer=odometer, energy=energy)
-        if self.community_id.kind == "neighbours":
-            self._log_neighbours_trip()
+    def _on_booking_returned(self):
+        result = super()._on_booking_returned()
+        for booking in self.filtered(lambda b: b.community_id.kind == "neighbours"):
+            booking._log_neighbours_trip()
         return result
 
     def _log_neighbours_trip(self):

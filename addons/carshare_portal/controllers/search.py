@@ -78,7 +78,11 @@ class CarsharePortalSearch(CarsharePortalBase):
 
     def _carshare_search(self, community, station, category, start, end, tz):
         Booking = request.env["carshare.booking"].sudo()
-        rows = Booking._carshare_available_vehicles(start, end, station, community, category)
+        rows = (
+            request.env["carshare.availability"]
+            .sudo()
+            ._available_vehicles(start, end, station, community, category)
+        )
         results = [self._carshare_result(row, community, start, end, tz) for row in rows]
         free = [result for result in results if result["row"]["free"]]
         rule_error = False
