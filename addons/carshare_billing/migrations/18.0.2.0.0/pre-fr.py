@@ -17,13 +17,24 @@ MOVED_FIELDS = {
         "carshare_recovery_indemnity",
     ],
     "res.partner": ["carshare_contract_ref"],
+    "res.users": ["carshare_contract_ref"],
     "account.payment.method": ["unece_code"],
     "chorus.flow": ["syntax"],
 }
-# the selection values billing adds to fields of l10n_fr_chorus_account
-MOVED_SELECTIONS = [("res.company", "fr_chorus_invoice_format"), ("chorus.flow", "syntax")]
+# the e-reporting's selection values, and those billing adds to l10n_fr_chorus_account's fields
+MOVED_SELECTIONS = [
+    ("carshare.ereporting", "kind"),
+    ("carshare.ereporting", "tax_exigibility"),
+    ("res.company", "fr_chorus_invoice_format"),
+    ("chorus.flow", "syntax"),
+]
 
 MOVED_XMLIDS = [
+    # the models only carshare_billing_fr extends now
+    "model_account_chart_template",
+    "model_account_edi_xml_cii",
+    "model_account_payment_method",
+    "model_chorus_flow",
     "access_carshare_ereporting_accountant",
     "carshare_ereporting_company_rule",
     "carshare_ereporting_view_list",
