@@ -12,6 +12,7 @@ CARSHARE_ADDONS = [
     "carshare_fleet",
     "carshare_booking",
     "carshare_billing",
+    "carshare_billing_fr",
     "carshare_iot",
     "carshare_portal",
     "carshare_neighbours",

@@ -14,6 +14,13 @@ CARSHARE_CLOSURE = {
     "carshare_fleet": {"carshare_fleet"},
     "carshare_booking": {"carshare_fleet", "carshare_booking"},
     "carshare_billing": {"carshare_fleet", "carshare_booking", "carshare_billing"},
+    # auto-installed with French accounting, which it brings when installed alone
+    "carshare_billing_fr": {
+        "carshare_fleet",
+        "carshare_booking",
+        "carshare_billing",
+        "carshare_billing_fr",
+    },
     "carshare_iot": {"carshare_fleet", "carshare_booking", "carshare_iot"},
     "carshare_portal": {"carshare_fleet", "carshare_booking", "carshare_portal"},
     "carshare_neighbours": {"carshare_fleet", "carshare_booking", "carshare_neighbours"},
@@ -72,6 +79,7 @@ CARSHARE_CLOSURE = {
         "carshare_fleet",
         "carshare_booking",
         "carshare_billing",
+        "carshare_billing_fr",
         "carshare_iot",
         "carshare_portal",
         "carshare_neighbours",

@@ -8,6 +8,7 @@
     "license": "AGPL-3",
     "depends": [
         "carshare_billing",
+        "carshare_billing_fr",
         "carshare_portal",
         "carshare_iot",
         "carshare_neighbours",

@@ -27,7 +27,7 @@ from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config
 
-from odoo.addons.carshare_billing.fakes.fake_chorus import FakeChorusPro
+from odoo.addons.carshare_billing_fr.fakes.fake_chorus import FakeChorusPro
 
 _logger = logging.getLogger(__name__)
 

@@ -1,9 +1,6 @@
 from . import (
-    account_chart_template,
-    account_edi_xml_cii,
     account_move,
     account_move_line,
-    account_payment_method,
     account_payment_order,
     account_tax,
     carshare_booking,
@@ -25,7 +22,6 @@ from . import (
     carshare_tariff,
     carshare_tariff_slot,
     carshare_tariff_version,
-    chorus_flow,
     fleet_vehicle,
     payment_provider,
     payment_transaction,

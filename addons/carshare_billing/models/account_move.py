@@ -1,10 +1,7 @@
 import logging
 from datetime import timedelta
 
-import facturx
-
 from odoo import Command, api, fields, models, modules
-from odoo.exceptions import UserError
 
 from odoo.addons.queue_job.job import identity_exact
 
@@ -46,45 +43,6 @@ class AccountMove(models.Model):
             self.env["carshare.reversal.statement.line"]
             .sudo()
             .search_count([("move_id", "=", self.id)], limit=1)
-        )
-
-    # -- Factur-X for Chorus Pro -----------------------------------------------------------------
-
-    def _chorus_get_invoice(self, chorus_invoice_format):
-        if chorus_invoice_format == "pdf_factur-x":
-            return self._carshare_facturx_pdf()
-        if chorus_invoice_format == "xml_cii":
-            return self._carshare_facturx_xml()
-        return super()._chorus_get_invoice(chorus_invoice_format)
-
-    def _carshare_facturx_xml(self):
-        """The invoice's Factur-X (CII) XML, checked against the official schema."""
-        self.ensure_one()
-        xml = self.env["account.edi.xml.cii"]._export_invoice(self)[0]
-        try:
-            facturx.xml_check_xsd(xml, flavor="factur-x")
-        except Exception as error:
-            raise UserError(
-                self.env._(
-                    "The Factur-X XML of %(invoice)s is not valid: %(error)s",
-                    invoice=self.display_name,
-                    error=error,
-                )
-            ) from error
-        return xml
-
-    def _carshare_facturx_pdf(self):
-        """The invoice PDF with its Factur-X XML embedded (PDF/A-3)."""
-        self.ensure_one()
-        pdf, report_type = self.env["ir.actions.report"]._render_qweb_pdf(
-            "account.account_invoices", self.ids
-        )
-        if report_type != "pdf":
-            raise UserError(
-                self.env._("The PDF of %(invoice)s could not be rendered.", invoice=self.name)
-            )
-        return facturx.generate_from_binary(
-            pdf, self._carshare_facturx_xml(), flavor="factur-x", check_xsd=False
         )
 
     # -- the orders' note ------------------------------------------------------------------------
@@ -154,10 +112,10 @@ class AccountMove(models.Model):
             )
 
     def _carshare_post(self):
-        """Post the invoices and send them on their way: Chorus Pro, SEPA direct-debit orders."""
+        """Post the invoices and send them on their way: e-invoicing, SEPA direct-debit orders."""
         self.action_post()
         self._carshare_schedule_card_charge()
-        self._carshare_send_to_chorus()
+        self._carshare_transmit()
         self._carshare_add_to_payment_orders()
         self._carshare_queue_sending()
         return self
@@ -166,12 +124,12 @@ class AccountMove(models.Model):
         """Queue the invoices in Odoo's own sending (its "Send invoices" cron): it renders the
         legal PDF (Factur-X where the customer's format says so), keeps it as the invoice's
         document, which the portal then shows instead of a pro forma, and mails it to a payer
-        with an address. Chorus Pro invoices only get their PDF: Chorus Pro delivers them."""
+        with an address. Invoices an e-invoicing platform delivers only get their PDF."""
         root = self.env.ref("base.user_root")
         to_send = self.filtered(lambda m: not m.invoice_pdf_report_id and not m.sending_data)
         # One write a sending method: a write per invoice costs as much as its posting's.
         for by_mail, moves in to_send.grouped(
-            lambda m: bool(m.partner_id.email) and m.invoice_sending_method != "fr_chorus"
+            lambda m: bool(m.partner_id.email) and not m._carshare_platform_delivered()
         ).items():
             moves.sending_data = {
                 "author_user_id": root.id,
@@ -180,25 +138,13 @@ class AccountMove(models.Model):
             }
         self.env.ref("account.ir_cron_account_move_send")._trigger()
 
-    def _carshare_send_to_chorus(self):
-        """Transmit the invoices of public customers when their company uses the Chorus Pro
-        API; a refusal is logged on the invoices, which can be sent again once fixed."""
-        to_send = self.filtered(
-            lambda m: m.invoice_sending_method == "fr_chorus" and not m.chorus_flow_id
-        )
-        for company, invoices in to_send.grouped("company_id").items():
-            if not company._chorus_get_api_params():
-                continue
-            try:
-                with self.env.cr.savepoint():
-                    invoices._fr_chorus_send()
-            except UserError as error:
-                for invoice in invoices:
-                    invoice.message_post(
-                        body=self.env._(
-                            "Chorus Pro did not take the invoice: %(error)s", error=str(error)
-                        )
-                    )
+    def _carshare_transmit(self):
+        """Hook: transmit the posted invoices to the e-invoicing platform of their customer."""
+
+    def _carshare_platform_delivered(self):
+        """Hook: an e-invoicing platform, not the mail, delivers the invoice to its customer."""
+        self.ensure_one()
+        return False
 
     def _carshare_add_to_payment_orders(self):
         """Put the invoices paid by direct debit in the draft payment order of their mode."""

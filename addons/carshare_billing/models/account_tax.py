@@ -49,32 +49,9 @@ class AccountTax(models.Model):
         return twin.with_env(self.env)
 
     def _carshare_service_taxes(self, company):
-        """The taxes of a carsharing line: sales of services, their VAT due on payment
-        (encaissements) unless the company opted for debits. A goods tax, or a tax due at the
-        other moment, is replaced by the company's twin for services. French VAT (art. 269
-        CGI): elsewhere the taxes stay as set."""
-        if not company._carshare_french_vat():
-            return self
-        exigibility = "on_invoice" if company.carshare_vat_on_debits else "on_payment"
-        result = self.browse()
-        for tax in self:
-            if (
-                tax.amount_type != "percent"
-                or tax.type_tax_use != "sale"
-                or (tax.tax_scope == "service" and tax.tax_exigibility == exigibility)
-            ):
-                result |= tax
-            else:
-                rate = f"{tax.amount:g}"
-                if exigibility == "on_invoice":
-                    label = self.env._("%(rate)s%% S (debits)", rate=rate)
-                else:
-                    label = self.env._("%(rate)s%% S", rate=rate)
-                values = {"tax_scope": "service", "tax_exigibility": exigibility}
-                if exigibility == "on_invoice":
-                    values["cash_basis_transition_account_id"] = False
-                result |= tax._carshare_twin(values, label)
-        return result
+        """Hook: the taxes of a carsharing line, as the law of ``company`` wants them for the
+        sale of a service; here the taxes as set."""
+        return self
 
     def _carshare_tax_included(self):
         """The same taxes, with prices that include them: the twin due at the same moment, for

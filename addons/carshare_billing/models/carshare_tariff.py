@@ -155,18 +155,13 @@ class CarshareTariff(models.Model):
     @api.model
     def _line_taxes(self, product, company, fiscal_position, tax_included, component=None):
         """Taxes of a line: the product's, else the company's default sales tax, as taxes of a
-        service (see ``account.tax._carshare_service_taxes``); insurance is exempt unless the
-        company taxes it."""
-        if (
-            component == "insurance"
-            and company.carshare_insurance_vat_exempt
-            and company._carshare_french_vat()
-        ):
-            taxes = company._carshare_insurance_tax()
-        else:
-            taxes = (
-                product.taxes_id._filter_taxes_by_company(company) or company.account_sale_tax_id
-            )
+        service (see ``account.tax._carshare_service_taxes``); those the law sets for the
+        component instead (``res.company._carshare_component_taxes``)."""
+        taxes = (
+            company._carshare_component_taxes(component)
+            or product.taxes_id._filter_taxes_by_company(company)
+            or company.account_sale_tax_id
+        )
         taxes = fiscal_position.map_tax(taxes)._carshare_service_taxes(company)
         return taxes._carshare_tax_included() if tax_included else taxes
 

@@ -9,7 +9,3 @@ class ResPartner(models.Model):
         help="Put on the invoices of the professional bookings billed to this employer (for "
         "Chorus Pro, the legal commitment number).",
     )
-    carshare_contract_ref = fields.Char(
-        string="Carsharing Contract Reference",
-        help="Public procurement contract number (numéro de marché), for Chorus Pro.",
-    )

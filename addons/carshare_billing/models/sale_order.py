@@ -129,13 +129,7 @@ class SaleOrder(models.Model):
     def _prepare_invoice(self):
         values = super()._prepare_invoice()
         if self.carshare_community_id:
-            values.update(
-                carshare_community_id=self.carshare_community_id.id,
-                # Chorus Pro: service code, legal commitment and public contract numbers.
-                buyer_reference=self.partner_invoice_id.fr_chorus_service_id.code or False,
-                purchase_order_reference=self.client_order_ref or False,
-                contract_reference=self.partner_id.commercial_partner_id.carshare_contract_ref,
-            )
+            values["carshare_community_id"] = self.carshare_community_id.id
             if self.carshare_booking_id.usage == "pro":
                 values["invoice_payment_term_id"] = (
                     self.company_id._carshare_employer_payment_term(

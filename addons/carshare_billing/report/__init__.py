@@ -1,1 +1,1 @@
-from . import account_invoice_report, carshare_community_statement, carshare_ereporting
+from . import account_invoice_report, carshare_community_statement

@@ -1,11 +1,10 @@
 from . import (
     test_access_rights,
-    test_accounting,
     test_booking_billing,
     test_card_demo,
-    test_chorus,
     test_deposit,
     test_distance_hold,
+    test_generic_company,
     test_insurance,
     test_invoice_pdf,
     test_jobs,

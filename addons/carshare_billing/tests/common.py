@@ -18,6 +18,8 @@ class CarshareBillingCase(AccountTestInvoicingCommon):
     1.50 per hour, 1.00 booking fee, 4.00 monthly fee, 10.00 per started late half hour, all
     taxes included."""
 
+    country_code = "FR"
+
     @classmethod
     def get_default_groups(cls):
         return (
@@ -27,7 +29,6 @@ class CarshareBillingCase(AccountTestInvoicingCommon):
         )
 
     @classmethod
-    @AccountTestInvoicingCommon.setup_country("fr")
     def setUpClass(cls):
         super().setUpClass()
         # The billing's jobs run at once, as queue_job documents for tests that are not about

@@ -58,7 +58,6 @@ class TestMonthEnd(CarshareBillingCase):
         self.assertEqual(acme.state, "posted")
         self.assertEqual(acme.invoice_date, date(2025, 1, 31))
         self.assertEqual(acme.ref, "PO-ACME-2025")
-        self.assertEqual(acme.purchase_order_reference, "PO-ACME-2025")
         self.assertEqual(acme.carshare_community_id, self.community)
         self.assertAlmostEqual(acme.amount_total, 12.0)
         sections = acme.invoice_line_ids.filtered(lambda line: line.display_type == "line_section")

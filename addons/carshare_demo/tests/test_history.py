@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.carshare_billing.tests.test_chorus import _blank_pdf
+from odoo.addons.carshare_billing_fr.tests.test_chorus import _blank_pdf
 
 from ..cli.demo_history import quarter_start
 from ..history import DemoHistory, local

@@ -9,8 +9,9 @@ from pypdf import PdfWriter
 from odoo.tests import tagged
 from odoo.tools import config, mute_logger
 
+from odoo.addons.carshare_billing.tests.common import FRIDAY_9H, CarshareBillingCase
+
 from ..fakes.fake_chorus import FakeChorusPro
-from .common import FRIDAY_9H, CarshareBillingCase
 
 RAM = "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100}"
 

@@ -8,7 +8,8 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .common import FRIDAY_9H, CarshareBillingCase
+from odoo.addons.carshare_billing.tests.common import FRIDAY_9H, CarshareBillingCase
+
 from .en16931 import RAM, en16931_errors
 
 # Income accounts of the French chart (PCG 2025) per component, as docs/billing.md decides.

@@ -1,0 +1,33 @@
+{
+    "name": "Carsharing: French Invoicing",
+    "summary": "Chorus Pro, Factur-X, French VAT and legal mentions, B2C e-reporting",
+    "version": "18.0.1.0.0",
+    "category": "Services/Carsharing",
+    "author": "Carshare",
+    "website": "https://github.com/carshare/carshare",
+    "license": "AGPL-3",
+    "depends": [
+        "carshare_billing",
+        "l10n_fr_account",
+        "account_edi_ubl_cii",
+        "l10n_fr_facturx_chorus_pro",
+        "l10n_fr_chorus_account",
+    ],
+    "external_dependencies": {"python": ["factur-x"]},
+    "auto_install": ["carshare_billing", "l10n_fr_account"],
+    "post_init_hook": "post_init_hook",
+    "data": [
+        "security/carshare_ereporting_security.xml",
+        "data/account_payment_method_data.xml",
+        "data/account_edi_cii_templates.xml",
+        "views/res_company_views.xml",
+        "views/res_partner_views.xml",
+        "views/account_move_views.xml",
+        "report/report_invoice.xml",
+        "report/carshare_ereporting_views.xml",
+        "views/carshare_billing_fr_menus.xml",
+    ],
+    "demo": [
+        "demo/carshare_billing_fr_demo.xml",
+    ],
+}

@@ -1,0 +1,1 @@
+from . import test_accounting, test_chorus, test_invoice_pdf
