@@ -6,6 +6,13 @@
     "author": "Carshare",
     "website": "https://github.com/carshare/carshare",
     "license": "AGPL-3",
-    "depends": ["carshare_billing", "carshare_portal", "carshare_iot", "carshare_neighbours"],
+    "depends": [
+        "carshare_billing",
+        "carshare_payment",
+        "carshare_payment_stripe",
+        "carshare_portal",
+        "carshare_iot",
+        "carshare_neighbours",
+    ],
     "external_dependencies": {"python": ["freezegun", "Pillow"]},
 }

@@ -80,12 +80,6 @@ class CarshareBooking(models.Model):
         help="The employer for professional use, the driver for personal use.",
     )
     date_cancelled = fields.Datetime(string="Cancelled On", readonly=True, copy=False)
-    carshare_deposit_ids = fields.One2many(
-        "carshare.deposit", "booking_id", string="Deposits", readonly=True
-    )
-    carshare_deposit_count = fields.Integer(
-        string="Deposit Count", compute="_compute_carshare_deposit_count"
-    )
     carshare_insurance_buyback = fields.Boolean(
         string="Insurance Buy-Back",
         tracking=True,
@@ -107,11 +101,6 @@ class CarshareBooking(models.Model):
                         booking=booking.name,
                     )
                 )
-
-    @api.depends("carshare_deposit_ids")
-    def _compute_carshare_deposit_count(self):
-        for booking in self:
-            booking.carshare_deposit_count = len(booking.carshare_deposit_ids)
 
     @api.depends("sale_order_id.invoice_ids")
     def _compute_carshare_invoice_ids(self):
@@ -155,21 +144,7 @@ class CarshareBooking(models.Model):
     def action_confirm(self):
         result = super().action_confirm()
         self._carshare_create_sale_orders()
-        self._carshare_hold_deposits()
         return result
-
-    def _carshare_hold_deposits(self):
-        """Hold the community's deposit on the driver's card for personal use, where the
-        company takes cards."""
-        Deposit = self.env["carshare.deposit"]
-        bookings = self.sudo().filtered(
-            lambda b: b.usage == "perso"
-            and b.community_id.deposit_amount > 0
-            and not b.carshare_deposit_ids
-            and Deposit._holds_cards(b.company_id)
-        )
-        if bookings:
-            Deposit._carshare_create_for(bookings)
 
     def action_return(self, odometer=None, energy=None):
         result = super().action_return(odometer=odometer, energy=energy)
@@ -189,10 +164,13 @@ class CarshareBooking(models.Model):
         result = super().write(vals)
         ending._carshare_close_billing()
         if ended:
-            ended.sudo().carshare_deposit_ids._carshare_booking_ended(vals["state"])
+            ended._carshare_billing_closed(vals["state"])
         if not ESTIMATE_FIELDS.isdisjoint(vals):
             self.filtered(lambda b: b.state in ("confirmed", "ongoing"))._carshare_update_estimate()
         return result
+
+    def _carshare_billing_closed(self, state):
+        """Hook: the bookings were just closed in ``state``; a payment addon releases its holds."""
 
     def _carshare_create_sale_orders(self):
         # Sudo: whoever books (a driver in the portal, a desk agent without sales rights), the
@@ -550,19 +528,6 @@ class CarshareBooking(models.Model):
             "view_mode": "form",
             "res_id": self.sale_order_id.id,
         }
-
-    def action_view_carshare_deposits(self):
-        check_view(self)
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "carshare_billing.action_carshare_deposit"
-        )
-        action["domain"] = [("booking_id", "=", self.id)]
-        if len(self.carshare_deposit_ids) == 1:
-            action.update(
-                view_mode="form", res_id=self.carshare_deposit_ids.id, views=[(False, "form")]
-            )
-        return action
 
     def action_view_carshare_invoices(self):
         check_view(self, MANAGER_GROUP, ACCOUNTANT_GROUP)

@@ -20,7 +20,6 @@ FR_INCOME_ACCOUNTS = {
     "product_carshare_penalty": "758100",
     "product_carshare_excess": "758000",
 }
-FR_BANK_CHARGES_ACCOUNT = "627800"
 
 
 class ResCompany(models.Model):
@@ -36,13 +35,6 @@ class ResCompany(models.Model):
         check_company=True,
         help="Income account of the platform's booking fees, kept apart from the revenue "
         "reversed to the collectivity. Empty: the product's account.",
-    )
-    carshare_bank_charges_account_id = fields.Many2one(
-        "account.account",
-        string="Stripe Fees Account",
-        check_company=True,
-        help="Expense account of Stripe's fees, booked when a payout is reconciled (627800 "
-        '"Autres frais et commissions sur prestations de services" on the French chart).',
     )
     carshare_vat_on_debits = fields.Boolean(
         string="VAT on Debits",
@@ -100,14 +92,6 @@ class ResCompany(models.Model):
             [*accounts._check_company_domain(self), ("code", "=", code)], limit=1
         )
 
-    carshare_card_provider_id = fields.Many2one(
-        "payment.provider",
-        string="Card Payments Provider",
-        check_company=True,
-        domain="[('code', 'in', ('stripe', 'demo'))]",
-        help="Provider of the drivers' card charges, deposits and refunds. Empty: the "
-        "company's Stripe provider.",
-    )
     carshare_employer_payment_term_id = fields.Many2one(
         "account.payment.term",
         string="Employers' Payment Terms",
@@ -131,20 +115,6 @@ class ResCompany(models.Model):
         ),
     ]
 
-    @api.constrains("carshare_card_provider_id")
-    def _check_carshare_card_provider(self):
-        codes = self.env["payment.provider"]._carshare_card_codes()
-        for company in self:
-            provider = company.carshare_card_provider_id
-            if provider and provider.code not in codes:
-                raise ValidationError(
-                    self.env._(
-                        "%(provider)s cannot charge the drivers' cards yet: the billing has no "
-                        "adapter for it.",
-                        provider=provider.name,
-                    )
-                )
-
     def _carshare_employer_payment_term(self, partner):
         """The payment terms of an employer's invoice: the employer's own, else the company's,
         else 30 days."""
@@ -162,20 +132,6 @@ class ResCompany(models.Model):
         self.ensure_one()
         return day + timedelta(days=self.carshare_sepa_notice_days)
 
-    def _carshare_bank_charges_account(self):
-        self.ensure_one()
-        account = self.carshare_bank_charges_account_id or self._carshare_account(
-            FR_BANK_CHARGES_ACCOUNT
-        )
-        if not account:
-            raise UserError(
-                self.env._(
-                    "Set the account of Stripe's fees in the settings of %(company)s.",
-                    company=self.name,
-                )
-            )
-        return account
-
     def _carshare_insurance_tax(self):
         """The exempt tax of insurance lines."""
         self.ensure_one()
@@ -191,7 +147,7 @@ class ResCompany(models.Model):
 
     def _carshare_set_fr_defaults(self):
         """The French chart's defaults of carsharing, where the accountant has set nothing:
-        income accounts per component, the Stripe fees account, the insurance exemption tax,
+        income accounts per component, the insurance exemption tax,
         and VAT rounded on the totals per rate (EN 16931, BR-S-09)."""
         for company in self:
             for xmlid, code in FR_INCOME_ACCOUNTS.items():
@@ -200,10 +156,6 @@ class ResCompany(models.Model):
                 product = product and product.with_company(company)
                 if product and account and not product.property_account_income_id:
                     product.property_account_income_id = account
-            if not company.carshare_bank_charges_account_id:
-                company.carshare_bank_charges_account_id = company._carshare_account(
-                    FR_BANK_CHARGES_ACCOUNT
-                )
             if not company.carshare_insurance_tax_id:
                 company.carshare_insurance_tax_id = company._carshare_fr_insurance_tax()
             company.tax_calculation_rounding_method = "round_globally"
