@@ -12,6 +12,8 @@ CARSHARE_ADDONS = [
     "carshare_fleet",
     "carshare_booking",
     "carshare_billing",
+    "carshare_payment",
+    "carshare_payment_stripe",
     "carshare_iot",
     "carshare_portal",
     "carshare_neighbours",

@@ -14,6 +14,20 @@ CARSHARE_CLOSURE = {
     "carshare_fleet": {"carshare_fleet"},
     "carshare_booking": {"carshare_fleet", "carshare_booking"},
     "carshare_billing": {"carshare_fleet", "carshare_booking", "carshare_billing"},
+    "carshare_payment": {
+        "carshare_fleet",
+        "carshare_booking",
+        "carshare_billing",
+        "carshare_payment",
+    },
+    # auto_install with payment_stripe: installed alone, it brings carshare_payment
+    "carshare_payment_stripe": {
+        "carshare_fleet",
+        "carshare_booking",
+        "carshare_billing",
+        "carshare_payment",
+        "carshare_payment_stripe",
+    },
     "carshare_iot": {"carshare_fleet", "carshare_booking", "carshare_iot"},
     "carshare_portal": {
         "carshare_fleet",
@@ -36,6 +50,8 @@ CARSHARE_CLOSURE = {
         "carshare_fleet",
         "carshare_booking",
         "carshare_billing",
+        "carshare_payment",
+        "carshare_payment_stripe",
         "carshare_iot",
         "carshare_portal",
         "carshare_neighbours",
