@@ -1,7 +1,7 @@
 {
     "name": "Carsharing: Billing",
     "summary": "Tariffs, bookings as sale orders and invoices, Chorus Pro, SEPA, Stripe",
-    "version": "18.0.1.1.0",
+    "version": "18.0.2.0.0",
     "category": "Services/Carsharing",
     "author": "Carshare",
     "website": "https://github.com/carshare/carshare",
