@@ -132,3 +132,12 @@ def migrate(env, version):
     ):
         to_install |= modules.filtered(lambda m: m.name == STRIPE)
     to_install.button_install()
+    # Installed, Odoo would write every record of their data files over the renamed ones;
+    # loaded as an upgrade, the noupdate ones (crons, job functions, record rules) keep what
+    # the administrators changed, and the missing ones are created.
+    env.cr.execute(
+        "UPDATE ir_module_module SET state = 'to upgrade' "
+        "WHERE name IN %s AND state = 'to install'",
+        [(PAYMENT, STRIPE)],
+    )
+    env["ir.module.module"].invalidate_model(["state"])
