@@ -12,8 +12,6 @@ _logger = logging.getLogger(__name__)
 class AccountMove(models.Model):
     _inherit = "account.move"
 
-    # -- card charges (Stripe) -------------------------------------------------------------------
-
     carshare_charge_due_at = fields.Datetime(
         string="Card Charge Due",
         copy=False,
