@@ -155,4 +155,4 @@ setup_all() {
     ensure_venv
 }
 
-CARSHARE_ADDONS="carshare_fleet,carshare_booking,carshare_billing,carshare_billing_fr,carshare_iot,carshare_portal,carshare_neighbours,carshare_gbfs,carshare_gbfs_billing,carshare_portal_billing,carshare_portal_payment,carshare_portal_sepa,carshare_portal_iot"
+CARSHARE_ADDONS="carshare_fleet,carshare_booking,carshare_billing,carshare_billing_fr,carshare_payment,carshare_payment_stripe,carshare_iot,carshare_portal,carshare_neighbours,carshare_gbfs,carshare_gbfs_billing,carshare_portal_billing,carshare_portal_payment,carshare_portal_sepa,carshare_portal_iot"

@@ -13,6 +13,8 @@ CARSHARE_ADDONS = [
     "carshare_booking",
     "carshare_billing",
     "carshare_billing_fr",
+    "carshare_payment",
+    "carshare_payment_stripe",
     "carshare_iot",
     "carshare_portal",
     "carshare_neighbours",

@@ -12,82 +12,114 @@ ROOT = Path(__file__).resolve().parent.parent
 # each addon with exactly the carshare addons it depends on
 CARSHARE_CLOSURE = {
     "carshare_fleet": {"carshare_fleet"},
-    "carshare_booking": {"carshare_fleet", "carshare_booking"},
-    "carshare_billing": {"carshare_fleet", "carshare_booking", "carshare_billing"},
+    "carshare_booking": {"carshare_booking", "carshare_fleet"},
+    "carshare_billing": {"carshare_billing", "carshare_booking", "carshare_fleet"},
     # auto-installed with French accounting, which it brings when installed alone
     "carshare_billing_fr": {
-        "carshare_fleet",
-        "carshare_booking",
         "carshare_billing",
         "carshare_billing_fr",
-    },
-    "carshare_iot": {"carshare_fleet", "carshare_booking", "carshare_iot"},
-    "carshare_portal": {"carshare_fleet", "carshare_booking", "carshare_portal"},
-    "carshare_neighbours": {"carshare_fleet", "carshare_booking", "carshare_neighbours"},
-    "carshare_gbfs": {"carshare_fleet", "carshare_booking", "carshare_gbfs"},
-    # the bridge brings its two parents
-    "carshare_gbfs_billing": {
-        "carshare_fleet",
         "carshare_booking",
+        "carshare_fleet",
+    },
+    # auto-installed with OCA's SEPA direct debit, which it brings when installed alone
+    "carshare_billing_sepa": {
         "carshare_billing",
+        "carshare_billing_sepa",
+        "carshare_booking",
+        "carshare_fleet",
+    },
+    "carshare_payment": {
+        "carshare_billing",
+        "carshare_booking",
+        "carshare_fleet",
+        "carshare_payment",
+    },
+    # auto-installed with payment_stripe: installed alone, it brings carshare_payment
+    "carshare_payment_stripe": {
+        "carshare_billing",
+        "carshare_booking",
+        "carshare_fleet",
+        "carshare_payment",
+        "carshare_payment_stripe",
+    },
+    "carshare_reversal": {
+        "carshare_billing",
+        "carshare_booking",
+        "carshare_fleet",
+        "carshare_reversal",
+    },
+    # the bridges bring their parents
+    "carshare_reversal_stripe": {
+        "carshare_billing",
+        "carshare_booking",
+        "carshare_fleet",
+        "carshare_payment",
+        "carshare_payment_stripe",
+        "carshare_reversal",
+        "carshare_reversal_stripe",
+    },
+    "carshare_iot": {"carshare_booking", "carshare_fleet", "carshare_iot"},
+    "carshare_portal": {"carshare_booking", "carshare_fleet", "carshare_portal"},
+    "carshare_neighbours": {"carshare_booking", "carshare_fleet", "carshare_neighbours"},
+    "carshare_gbfs": {"carshare_booking", "carshare_fleet", "carshare_gbfs"},
+    "carshare_gbfs_billing": {
+        "carshare_billing",
+        "carshare_booking",
+        "carshare_fleet",
         "carshare_gbfs",
         "carshare_gbfs_billing",
     },
-    # the portal's bridges bring their parents (and the bridges those parents complete)
     "carshare_portal_billing": {
-        "carshare_fleet",
-        "carshare_booking",
         "carshare_billing",
+        "carshare_booking",
+        "carshare_fleet",
         "carshare_portal",
         "carshare_portal_billing",
-        # lead: the two below leave this closure once they depend on carshare_payment and
-        # carshare_billing_sepa (today they need only carshare_portal_billing)
-        "carshare_portal_payment",
-        "carshare_portal_sepa",
     },
     "carshare_portal_payment": {
-        "carshare_fleet",
-        "carshare_booking",
         "carshare_billing",
+        "carshare_booking",
+        "carshare_fleet",
+        "carshare_payment",
         "carshare_portal",
         "carshare_portal_billing",
-        # lead: the two below leave this closure once they depend on carshare_payment and
-        # carshare_billing_sepa (today they need only carshare_portal_billing)
         "carshare_portal_payment",
-        "carshare_portal_sepa",
     },
     "carshare_portal_sepa": {
-        "carshare_fleet",
-        "carshare_booking",
         "carshare_billing",
+        "carshare_billing_sepa",
+        "carshare_booking",
+        "carshare_fleet",
         "carshare_portal",
         "carshare_portal_billing",
-        # lead: the two below leave this closure once they depend on carshare_payment and
-        # carshare_billing_sepa (today they need only carshare_portal_billing)
-        "carshare_portal_payment",
         "carshare_portal_sepa",
     },
     "carshare_portal_iot": {
-        "carshare_fleet",
         "carshare_booking",
+        "carshare_fleet",
         "carshare_iot",
         "carshare_portal",
         "carshare_portal_iot",
     },
-    # the demo's history command, installed by scripts/run only
+    # the demo's history command, installed by scripts/run only (every addon but the open data)
     "carshare_demo": {
-        "carshare_fleet",
-        "carshare_booking",
         "carshare_billing",
         "carshare_billing_fr",
+        "carshare_billing_sepa",
+        "carshare_booking",
+        "carshare_demo",
+        "carshare_fleet",
         "carshare_iot",
-        "carshare_portal",
         "carshare_neighbours",
+        "carshare_payment",
+        "carshare_payment_stripe",
+        "carshare_portal",
         "carshare_portal_billing",
+        "carshare_portal_iot",
         "carshare_portal_payment",
         "carshare_portal_sepa",
-        "carshare_portal_iot",
-        "carshare_demo",
+        "carshare_reversal",
+        "carshare_reversal_stripe",
     },
 }
 ADDONS = [*CARSHARE_ADDONS, "carshare_demo"]

@@ -9,6 +9,8 @@
     "depends": [
         "carshare_billing",
         "carshare_billing_fr",
+        "carshare_payment",
+        "carshare_payment_stripe",
         "carshare_portal",
         "carshare_iot",
         "carshare_neighbours",

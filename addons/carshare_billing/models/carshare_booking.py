@@ -78,12 +78,6 @@ class CarshareBooking(models.Model):
         compute="_compute_billing_partner_id",
         help="The employer for professional use, the driver for personal use.",
     )
-    carshare_deposit_ids = fields.One2many(
-        "carshare.deposit", "booking_id", string="Deposits", readonly=True
-    )
-    carshare_deposit_count = fields.Integer(
-        string="Deposit Count", compute="_compute_carshare_deposit_count"
-    )
     carshare_insurance_buyback = fields.Boolean(
         string="Insurance Buy-Back",
         tracking=True,
@@ -105,11 +99,6 @@ class CarshareBooking(models.Model):
                         booking=booking.name,
                     )
                 )
-
-    @api.depends("carshare_deposit_ids")
-    def _compute_carshare_deposit_count(self):
-        for booking in self:
-            booking.carshare_deposit_count = len(booking.carshare_deposit_ids)
 
     @api.depends("sale_order_id.invoice_ids")
     def _compute_carshare_invoice_ids(self):
@@ -153,21 +142,7 @@ class CarshareBooking(models.Model):
     def _on_booking_confirmed(self):
         result = super()._on_booking_confirmed()
         self._carshare_create_sale_orders()
-        self._carshare_hold_deposits()
         return result
-
-    def _carshare_hold_deposits(self):
-        """Hold the community's deposit on the driver's card for personal use, where the
-        company takes cards."""
-        Deposit = self.env["carshare.deposit"]
-        bookings = self.sudo().filtered(
-            lambda b: b.usage == "perso"
-            and b.community_id.deposit_amount > 0
-            and not b.carshare_deposit_ids
-            and Deposit._holds_cards(b.company_id)
-        )
-        if bookings:
-            Deposit._carshare_create_for(bookings)
 
     def _on_booking_returned(self):
         # super() first: the deposits get their release date before the trip is billed.
@@ -183,12 +158,6 @@ class CarshareBooking(models.Model):
     def _on_booking_no_show(self):
         self._carshare_close_billing()
         return super()._on_booking_no_show()
-
-    def _on_booking_closed(self, previous_state):
-        result = super()._on_booking_closed(previous_state)
-        for state, bookings in self.grouped("state").items():
-            bookings.sudo().carshare_deposit_ids._carshare_booking_ended(state)
-        return result
 
     def write(self, vals):
         result = super().write(vals)
@@ -552,19 +521,6 @@ class CarshareBooking(models.Model):
             "view_mode": "form",
             "res_id": self.sale_order_id.id,
         }
-
-    def action_view_carshare_deposits(self):
-        check_view(self)
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "carshare_billing.action_carshare_deposit"
-        )
-        action["domain"] = [("booking_id", "=", self.id)]
-        if len(self.carshare_deposit_ids) == 1:
-            action.update(
-                view_mode="form", res_id=self.carshare_deposit_ids.id, views=[(False, "form")]
-            )
-        return action
 
     def action_view_carshare_invoices(self):
         check_view(self, MANAGER_GROUP, ACCOUNTANT_GROUP)

@@ -9,7 +9,4 @@ class CarshareInspection(models.Model):
         self.filtered(lambda i: i.kind == "checkin" and i.state == "done").damage_ids.filtered(
             "responsible"
         )._carshare_invoice_excess()
-        self.env["carshare.deposit"]._carshare_check_early_release(
-            self.filtered(lambda i: i.kind == "checkin" and i.state == "done").booking_id
-        )
         return result

@@ -62,12 +62,6 @@ class CarshareReversalRule(models.Model):
         tracking=True,
         help="The platform's booking fees are not reversed.",
     )
-    deduct_stripe_fees = fields.Boolean(
-        string="Deduct Stripe's Fees",
-        default=True,
-        tracking=True,
-        help="Stripe's fees of the period's reconciled payouts are deducted from the revenue.",
-    )
     settlement = fields.Selection(
         [("bill", "Vendor Bill"), ("payment", "Payment")],
         required=True,

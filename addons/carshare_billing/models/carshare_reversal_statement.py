@@ -58,20 +58,10 @@ class CarshareReversalStatement(models.Model):
         readonly=True,
         copy=False,
     )
-    payout_line_ids = fields.Many2many(
-        "carshare.stripe.payout.line",
-        "carshare_reversal_statement_payout_rel",
-        "statement_id",
-        "payout_line_id",
-        string="Stripe Fees Deducted",
-        readonly=True,
-        copy=False,
-    )
     revenue_amount = fields.Monetary(
         string="Revenue Collected (tax excl.)", readonly=True, tracking=True, copy=False
     )
     booking_fee_amount = fields.Monetary(string="Booking Fees Kept", readonly=True, copy=False)
-    stripe_fee_amount = fields.Monetary(string="Stripe's Fees", readonly=True, copy=False)
     commission_amount = fields.Monetary(string="Commission", readonly=True, copy=False)
     net_amount = fields.Monetary(string="To Reverse", readonly=True, tracking=True, copy=False)
     line_ids = fields.One2many(
@@ -153,34 +143,9 @@ class CarshareReversalStatement(models.Model):
             ]
         )
 
-    def _payout_lines(self, revenue_lines):
-        """Stripe's charges of the community settled by the payouts reconciled up to the end of
-        the period and not deducted yet, whose invoices are all reversed (by this statement or
-        an earlier one): the fee of a payment whose revenue is not reversed (an excess still
-        partly unpaid) is not deducted from the others'."""
-        self.ensure_one()
-        deducted = self.search(
-            [("community_id", "=", self.community_id.id), ("state", "!=", "draft")]
-        ).payout_line_ids
-        lines = self.env["carshare.stripe.payout.line"].search(
-            [
-                ("community_id", "=", self.community_id.id),
-                ("payout_id.state", "=", "reconciled"),
-                ("payout_id.arrival_date", "<=", self.date_to),
-                ("id", "not in", deducted.ids),
-            ]
-        )
-        reversed_moves = revenue_lines.move_id
-
-        def reversed_invoices(line):
-            invoices = line.transaction_id.invoice_ids
-            return invoices and all(
-                move in reversed_moves
-                or move.invoice_line_ids.filtered("carshare_reversal_statement_id")
-                for move in invoices
-            )
-
-        return lines.filtered(reversed_invoices)
+    def _carshare_fees_deducted(self, revenue_lines):
+        """Hook: the payment providers' fees deducted from ``revenue_lines``; none here."""
+        return 0.0
 
     def action_compute(self):
         """Accountants: compute the draft statements again from the accounting."""
@@ -206,20 +171,15 @@ class CarshareReversalStatement(models.Model):
         if rule.deduct_booking_fee:
             fee_lines = revenue_lines.filtered(lambda aml: aml.carshare_component == "booking_fee")
             booking_fees = -sum(fee_lines.mapped("balance"))
-        payout_lines = self.env["carshare.stripe.payout.line"]
-        if rule.deduct_stripe_fees:
-            payout_lines = self._payout_lines(revenue_lines)
-        stripe_fees = sum(payout_lines.mapped("fee"))
-        base = currency.round(revenue - booking_fees - stripe_fees)
+        provider_fees = self._carshare_fees_deducted(revenue_lines)
+        base = currency.round(revenue - booking_fees - provider_fees)
         commission = currency.round(base * rule.commission_percent / 100)
         net = base - commission
         self.write(
             {
                 "revenue_line_ids": [Command.set(revenue_lines.ids)],
-                "payout_line_ids": [Command.set(payout_lines.ids)],
                 "revenue_amount": currency.round(revenue),
                 "booking_fee_amount": currency.round(booking_fees),
-                "stripe_fee_amount": currency.round(stripe_fees),
                 "commission_amount": commission,
                 "net_amount": net,
                 "line_ids": [Command.clear(), *self._share_commands(net)],

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from freezegun import freeze_time
 
@@ -118,24 +118,6 @@ class TestBillingJobs(JobMixin, CarshareBillingCase):
         self.assertEqual(run.invoice_ids, bob.carshare_invoice_ids)
         self.assertAlmostEqual(run.invoice_ids.amount_total, 4.0)
 
-    def test_card_charges_one_job_per_due_invoice(self):
-        """The hourly card cron queues a charge job for the due invoice, once however often it
-        runs before the job does."""
-        booking = self._book(FRIDAY_9H, 2)
-        with trap_jobs() as trap:
-            self._return(booking)
-            trap.perform_enqueued_jobs()
-        invoice = booking.carshare_invoice_ids
-        invoice.sudo().carshare_charge_due_at = datetime(2025, 1, 11, 10, 0)
-        counter = self.job_counter()
-        with freeze_time("2025-01-11 10:00:00"):
-            for _run in range(2):
-                self.env["account.move"]._cron_carshare_charge_cards()
-        job = counter.search_created()
-        self.assertEqual(len(job), 1)
-        self.assertEqual((job.method_name, job.records), ("_carshare_charge_card", invoice))
-        self.assertEqual(job.channel, CHANNEL)
-
     def test_failed_job_is_told_on_the_booking_and_to_the_accountant(self):
         """queue_job calls the job function's failure hook once retries are over: the booking
         says why and the community's accountant has an activity."""
@@ -202,8 +184,6 @@ class TestBillingJobs(JobMixin, CarshareBillingCase):
         for model, method in (
             ("carshare.booking", "_carshare_job_bill_ended"),
             ("sale.order", "_carshare_job_invoice"),
-            ("account.move", "_carshare_charge_card"),
-            ("account.move", "_carshare_refund_card"),
         ):
             function = (
                 self.env["queue.job.function"].sudo().search([("name", "=", f"<{model}>.{method}")])

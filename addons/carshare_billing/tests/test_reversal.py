@@ -78,7 +78,6 @@ class TestReversal(CarshareBillingCase):
         self.assertTrue(statement.name.startswith("REV/"))
         self.assertAlmostEqual(statement.revenue_amount, 16.67)
         self.assertAlmostEqual(statement.booking_fee_amount, 0.83)
-        self.assertAlmostEqual(statement.stripe_fee_amount, 0.0)
         self.assertAlmostEqual(statement.commission_amount, 1.58)
         self.assertAlmostEqual(statement.net_amount, 14.26)
         self.assertEqual(statement.revenue_line_ids.move_id, paid.carshare_invoice_ids)

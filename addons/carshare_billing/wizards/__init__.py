@@ -1,1 +1,1 @@
-from . import carshare_billing_run, carshare_deposit_capture_wizard, carshare_tariff_simulator
+from . import carshare_billing_run, carshare_tariff_simulator

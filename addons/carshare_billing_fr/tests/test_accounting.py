@@ -213,9 +213,6 @@ class TestAccounting(CarshareBillingCase):
         invoice.action_post()
         self.assertEqual(en16931_errors(invoice._carshare_facturx_xml()), [])
 
-    def test_stripe_fees_on_6278(self):
-        self.assertEqual(self.company._carshare_bank_charges_account().code, "627800")
-
     # -- insurance (art. 261 C CGI) -------------------------------------------------------------
 
     def _insured_trip(self):

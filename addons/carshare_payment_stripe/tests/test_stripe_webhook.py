@@ -4,9 +4,9 @@ from unittest.mock import patch
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.carshare_billing.tests.common import FRIDAY_9H, CarshareBillingCase
 from odoo.addons.payment.models.payment_transaction import PaymentTransaction
 
-from .common import FRIDAY_9H, CarshareBillingCase
 from .fake_stripe import FakeStripeMixin
 
 WEBHOOK = "/payment/stripe/webhook"
@@ -89,14 +89,14 @@ class TestStripeWebhook(FakeStripeMixin, CarshareBillingCase, HttpCase):
         """Without a webhook secret nothing can be verified: refused, not processed."""
         self.stripe_provider.stripe_webhook_secret = False
         payload, headers = self.fake_stripe.webhook("payment_intent.canceled", self.intent)
-        with mute_logger("odoo.addons.carshare_billing.controllers.main"):
+        with mute_logger("odoo.addons.carshare_payment_stripe.controllers.main"):
             response = self._send(payload, headers)
         self.assertEqual(response.status_code, 403)
         self._assert_nothing_changed()
 
     def _send_refused(self, payload, headers, status):
         """Send, expecting ``status``, one warning of the controller and no traceback."""
-        controller = "odoo.addons.carshare_billing.controllers.main"
+        controller = "odoo.addons.carshare_payment_stripe.controllers.main"
         with self.assertLogs(controller, "WARNING") as logs, self.assertNoLogs("odoo", "ERROR"):
             response = self._send(payload, headers)
         self.assertEqual(response.status_code, status)

@@ -7,7 +7,7 @@ from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from .common import FRIDAY_9H, CarshareBillingCase
+from odoo.addons.carshare_billing.tests.common import FRIDAY_9H, CarshareBillingCase
 
 
 @tagged("post_install", "-at_install")
@@ -123,7 +123,7 @@ class TestDemoCardPayments(CarshareBillingCase):
         booking = self._book(FRIDAY_9H, 2)
         deposit = booking.carshare_deposit_ids
         self.assertEqual(deposit.state, "to_register")
-        cron = self.env.ref("carshare_billing.ir_cron_carshare_deposits")
+        cron = self.env.ref("carshare_payment.ir_cron_carshare_deposits")
         triggers = self.env["ir.cron.trigger"].sudo()
         before = triggers.search([("cron_id", "=", cron.id)])
         card = (
@@ -265,3 +265,23 @@ class TestDemoCardPayments(CarshareBillingCase):
         )
         with self.assertRaisesRegex(ValidationError, "no adapter"):
             self.company.carshare_card_provider_id = other
+
+    def test_credited_trip_schedules_no_card_charge(self):
+        """Bob's professional trip is on Acme's January invoice, refunded in full by a credit
+        note: the month-end runs again bill nothing, and no card charge is scheduled."""
+        self._trip(FRIDAY_9H, 2, driver=self.bob, usage="pro")
+        invoice = self._month_end()
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"reason": "Refunded", "journal_id": invoice.journal_id.id})
+        )
+        reversal.refund_moves()
+        invoice.reversal_move_ids.action_post()
+        self.assertFalse(self._month_end())
+        self.assertFalse(self._month_end("2025-02-01", "2025-02-28"))
+        self.assertFalse(
+            self.env["account.move"].search_count(
+                [("carshare_charge_due_at", "!=", False), ("partner_id", "=", self.bob.id)]
+            )
+        )

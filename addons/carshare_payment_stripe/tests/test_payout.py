@@ -7,7 +7,8 @@ from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import FRIDAY_9H, CarshareBillingCase
+from odoo.addons.carshare_billing.tests.common import FRIDAY_9H, CarshareBillingCase
+
 from .fake_stripe import FakeStripeMixin
 
 STRIPE_LOGGERS = (
@@ -15,7 +16,7 @@ STRIPE_LOGGERS = (
     "odoo.addons.payment.models.payment_transaction",
 )
 PAYOUT_DAY = date(2025, 1, 20)
-PAYOUT_LOGGER = "odoo.addons.carshare_billing.models.carshare_stripe_payout"
+PAYOUT_LOGGER = "odoo.addons.carshare_payment_stripe.models.carshare_stripe_payout"
 
 
 @tagged("post_install", "-at_install")
@@ -93,6 +94,9 @@ class TestPayout(FakeStripeMixin, CarshareBillingCase):
             self.assertTrue(payment._seek_for_lines()[0].reconciled)
         self.assertEqual(set(self.invoices.mapped("payment_state")), {"paid"})
 
+    def test_stripe_fees_on_6278(self):
+        self.assertEqual(self.company._carshare_bank_charges_account().code, "627800")
+
     def test_refusals(self):
         payout = self._payout()
         wrong = self._bank_line(12.0)
@@ -128,7 +132,9 @@ class TestPayout(FakeStripeMixin, CarshareBillingCase):
         with freeze_time(PAYOUT_DAY):
             self.fake_stripe.create_payout()
         Payout = self.env["carshare.stripe.payout"]
-        self.env.ref("carshare_billing.ir_cron_carshare_stripe_payouts").method_direct_trigger()
+        self.env.ref(
+            "carshare_payment_stripe.ir_cron_carshare_stripe_payouts"
+        ).method_direct_trigger()
         payout = Payout.search([("provider_id", "=", self.stripe_provider.id)])
         self.assertEqual(len(payout), 1)
         self.assertAlmostEqual(payout.amount, 12.8)
@@ -167,7 +173,7 @@ class TestPayout(FakeStripeMixin, CarshareBillingCase):
         payout = Payout.search([])
         self.assertEqual(len(payout), 1)
         self.assertAlmostEqual(payout.fee_amount, 0.7)
-        server_action = self.env.ref("carshare_billing.action_carshare_stripe_payout_fetch")
+        server_action = self.env.ref("carshare_payment_stripe.action_carshare_stripe_payout_fetch")
         self.assertIn(
             self.env.ref("carshare_billing.group_carshare_accountant"), server_action.groups_id
         )

@@ -8,7 +8,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import FRIDAY_9H, CarshareBillingCase
+from odoo.addons.carshare_billing.tests.common import FRIDAY_9H, CarshareBillingCase
+
 from .fake_stripe import FakeStripeMixin
 from .test_stripe_payment import invoice_locked_by_another_run
 
@@ -16,7 +17,7 @@ STRIPE_LOGGERS = (
     "odoo.addons.payment_stripe.models.payment_transaction",
     "odoo.addons.payment.models.payment_transaction",
 )
-DEPOSIT_LOGGER = "odoo.addons.carshare_billing.models.carshare_deposit"
+DEPOSIT_LOGGER = "odoo.addons.carshare_payment.models.carshare_deposit"
 
 
 @tagged("post_install", "-at_install")

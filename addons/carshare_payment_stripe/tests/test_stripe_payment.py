@@ -8,14 +8,15 @@ from odoo import sql_db
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from .common import FRIDAY_9H, CarshareBillingCase
+from odoo.addons.carshare_billing.tests.common import FRIDAY_9H, CarshareBillingCase
+
 from .fake_stripe import FakeStripe, FakeStripeMixin
 
 STRIPE_LOGGERS = (
     "odoo.addons.payment_stripe.models.payment_transaction",
     "odoo.addons.payment.models.payment_transaction",
 )
-CHARGE_LOGGER = "odoo.addons.carshare_billing.models.account_move"
+CHARGE_LOGGER = "odoo.addons.carshare_payment.models.account_move"
 
 
 def invoice_locked_by_another_run(test):

@@ -525,7 +525,7 @@ class CarshareDeposit(models.Model):
         """Something that may make a return clean happened: let the deposits' cron look at the
         holds of these bookings soon."""
         if bookings.sudo().carshare_deposit_ids.filtered(lambda d: d.state == "held"):
-            self.env.ref("carshare_billing.ir_cron_carshare_deposits").sudo()._trigger()
+            self.env.ref("carshare_payment.ir_cron_carshare_deposits").sudo()._trigger()
 
     def _carshare_hold_canceled(self, tx):
         """Stripe cancelled the hold without us asking: it expired."""

@@ -1,5 +1,4 @@
 from odoo import Command, api, fields, models
-from odoo.tools import float_compare
 
 
 class PaymentTransaction(models.Model):
@@ -51,16 +50,6 @@ class PaymentTransaction(models.Model):
             refund._send_capture_request()
         return refund
 
-    def _stripe_prepare_payment_intent_payload(self):
-        """Deposits are card holds, captured or released later; invoices are charged at once,
-        even when the provider captures manually."""
-        payload = super()._stripe_prepare_payment_intent_payload()
-        if self.carshare_deposit_id:
-            payload["capture_method"] = "manual"
-        elif self.invoice_ids:
-            payload["capture_method"] = "automatic"
-        return payload
-
     def _create_child_transaction(self, amount, is_refund=False, **custom_create_values):
         if is_refund and self.env.context.get("carshare_refund_move_ids"):
             # The refund pays the credit note back to the driver.
@@ -78,47 +67,11 @@ class PaymentTransaction(models.Model):
             amount, is_refund=is_refund, **custom_create_values
         )
 
-    def _send_capture_request(self, amount_to_capture=None):
-        """Deposits: capture part of the hold, as Stripe allows. The captured part is a child
-        transaction (it makes the payment); the rest, released by Stripe, a cancelled one."""
-        partial = (
-            self.carshare_deposit_id
-            and self.provider_code == "stripe"
-            and amount_to_capture
-            and float_compare(
-                amount_to_capture, self.amount, precision_rounding=self.currency_id.rounding
-            )
-            != 0
-        )
-        if not partial:
-            return super()._send_capture_request(amount_to_capture=amount_to_capture)
-        tx = self.with_context(
-            carshare_amount_to_capture=amount_to_capture,
-            carshare_capture_currency=self.currency_id,
-        )
-        child = (
-            super(PaymentTransaction, tx)
-            ._send_capture_request(amount_to_capture=amount_to_capture)
-            .with_env(self.env)
-        )
-        if self.state == "done":
-            child.provider_reference = self.provider_reference
-            child._set_done()
-            # Only the captured part pays the invoice, not the released rest.
-            released = self._create_child_transaction(
-                self.amount - amount_to_capture, invoice_ids=[Command.clear()]
-            )
-            released.provider_reference = self.provider_reference
-            released.with_context(carshare_deposit_action=True)._set_canceled(
-                state_message=self.env._("Released by Stripe with the partial capture.")
-            )
-        return child
-
     def _carshare_void_rest_of_hold(self, child, amount_to_capture):
-        """Providers other than Stripe keep the rest of a partly captured hold authorized:
-        a deposit's capture releases it. Called once the capture is over, whatever the order
-        in which the providers' modules extend ``_send_capture_request``."""
-        if not (child and child.state == "done") or self.provider_code == "stripe":
+        """Providers that keep the rest of a partly captured hold authorized: a deposit's
+        capture releases it. Called once the capture is over, whatever the order in which the
+        providers' modules extend ``_send_capture_request``."""
+        if not (child and child.state == "done") or self.provider_id._carshare_releases_rest():
             return
         rest = self.amount - amount_to_capture
         if self.currency_id.compare_amounts(rest, 0) > 0:
@@ -163,7 +116,7 @@ class PaymentTransaction(models.Model):
             [("partner_id", "in", saved.partner_id.ids), ("state", "=", "to_register")],
             limit=1,
         ):
-            self.env.ref("carshare_billing.ir_cron_carshare_deposits").sudo()._trigger()
+            self.env.ref("carshare_payment.ir_cron_carshare_deposits").sudo()._trigger()
 
     def _set_canceled(self, state_message=None, extra_allowed_states=()):
         canceled = super()._set_canceled(

@@ -106,7 +106,7 @@ class CarshareStripePayout(models.Model):
         for provider in self._carshare_stripe_providers():
             self.with_company(provider.company_id)._carshare_fetch(provider)
         return self.env["ir.actions.act_window"]._for_xml_id(
-            "carshare_billing.action_carshare_stripe_payout"
+            "carshare_payment_stripe.action_carshare_stripe_payout"
         )
 
     @api.model

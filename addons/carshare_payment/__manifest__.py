@@ -1,0 +1,25 @@
+{
+    "name": "Carsharing: Card Payments",
+    "summary": "Card charges, deposits held on the card, card dunning, through any payment "
+    "provider",
+    "version": "18.0.1.0.0",
+    "category": "Services/Carsharing",
+    "author": "Carshare",
+    "website": "https://github.com/carshare/carshare",
+    "license": "AGPL-3",
+    "depends": ["carshare_billing", "payment", "account_payment"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/carshare_payment_security.xml",
+        "data/ir_cron_data.xml",
+        "data/queue_job_data.xml",
+        "data/mail_template_data.xml",
+        "views/account_move_views.xml",
+        "views/carshare_booking_views.xml",
+        "views/carshare_community_views.xml",
+        "views/res_company_views.xml",
+        "wizards/carshare_deposit_capture_wizard_views.xml",
+        "views/carshare_deposit_views.xml",
+        "views/carshare_payment_menus.xml",
+    ],
+}

@@ -1,0 +1,1 @@
+from . import test_card_demo, test_card_jobs

@@ -1,0 +1,1 @@
+from . import carshare_deposit_capture_wizard

@@ -1,0 +1,7 @@
+from . import (
+    test_deposit,
+    test_money_path,
+    test_payout,
+    test_stripe_payment,
+    test_stripe_webhook,
+)
