@@ -17,6 +17,7 @@ CARSHARE_ADDONS = [
     "carshare_neighbours",
     "carshare_gbfs",
     "carshare_gbfs_billing",
+    "carshare_reversal",
 ]
 
 

@@ -31,6 +31,12 @@ CARSHARE_CLOSURE = {
         "carshare_gbfs",
         "carshare_gbfs_billing",
     },
+    "carshare_reversal": {
+        "carshare_fleet",
+        "carshare_booking",
+        "carshare_billing",
+        "carshare_reversal",
+    },
     # the demo's history command, installed by scripts/run only
     "carshare_demo": {
         "carshare_fleet",
@@ -39,6 +45,7 @@ CARSHARE_CLOSURE = {
         "carshare_iot",
         "carshare_portal",
         "carshare_neighbours",
+        "carshare_reversal",
         "carshare_demo",
     },
 }

@@ -6,6 +6,12 @@
     "author": "Carshare",
     "website": "https://github.com/carshare/carshare",
     "license": "AGPL-3",
-    "depends": ["carshare_billing", "carshare_portal", "carshare_iot", "carshare_neighbours"],
+    "depends": [
+        "carshare_billing",
+        "carshare_portal",
+        "carshare_iot",
+        "carshare_neighbours",
+        "carshare_reversal",
+    ],
     "external_dependencies": {"python": ["freezegun", "Pillow"]},
 }

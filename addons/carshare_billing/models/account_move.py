@@ -40,13 +40,9 @@ class AccountMove(models.Model):
         return self.commercial_partner_id.is_company
 
     def _carshare_is_self_billed(self):
-        """A beneficiary's bill of a revenue reversal, issued by the company (autofacturation)."""
+        """Hook: a bill the company issues for its supplier (autofacturation)."""
         self.ensure_one()
-        return self.move_type in ("in_invoice", "in_refund") and bool(
-            self.env["carshare.reversal.statement.line"]
-            .sudo()
-            .search_count([("move_id", "=", self.id)], limit=1)
-        )
+        return False
 
     # -- Factur-X for Chorus Pro -----------------------------------------------------------------
 

@@ -32,9 +32,5 @@ registry.category("web_tour.tours").add("carshare_screens_accountant", {
             trigger: ".o_form_view .o_field_widget[name=payment_line_ids] .o_data_row",
         },
         screenshot("accountant-payment-order"),
-        ...openBillingMenu("carshare_billing.menu_carshare_reversal_statement"),
-        { trigger: ".o_list_view .o_data_row .o_data_cell", run: "click" },
-        { trigger: ".o_form_view .o_field_widget[name=line_ids] .o_data_row" },
-        screenshot("accountant-reversal"),
     ],
 });

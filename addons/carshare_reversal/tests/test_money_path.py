@@ -6,8 +6,8 @@ from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import FRIDAY_9H, CarshareBillingCase
-from .fake_stripe import FakeStripeMixin
+from odoo.addons.carshare_billing.tests.common import FRIDAY_9H, CarshareBillingCase
+from odoo.addons.carshare_billing.tests.fake_stripe import FakeStripeMixin
 
 STRIPE_LOGGERS = (
     "odoo.addons.payment_stripe.models.payment_transaction",
