@@ -155,4 +155,4 @@ setup_all() {
     ensure_venv
 }
 
-CARSHARE_ADDONS="carshare_fleet,carshare_booking,carshare_billing,carshare_iot,carshare_portal,carshare_neighbours,carshare_gbfs,carshare_gbfs_billing,carshare_reversal"
+CARSHARE_ADDONS="carshare_fleet,carshare_booking,carshare_billing,carshare_iot,carshare_portal,carshare_neighbours,carshare_gbfs,carshare_gbfs_billing,carshare_reversal,carshare_billing_sepa"

@@ -18,6 +18,7 @@ CARSHARE_ADDONS = [
     "carshare_gbfs",
     "carshare_gbfs_billing",
     "carshare_reversal",
+    "carshare_billing_sepa",
 ]
 
 

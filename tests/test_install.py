@@ -37,6 +37,12 @@ CARSHARE_CLOSURE = {
         "carshare_billing",
         "carshare_reversal",
     },
+    "carshare_billing_sepa": {
+        "carshare_fleet",
+        "carshare_booking",
+        "carshare_billing",
+        "carshare_billing_sepa",
+    },
     # the demo's history command, installed by scripts/run only
     "carshare_demo": {
         "carshare_fleet",
@@ -46,6 +52,7 @@ CARSHARE_CLOSURE = {
         "carshare_portal",
         "carshare_neighbours",
         "carshare_reversal",
+        "carshare_billing_sepa",
         "carshare_demo",
     },
 }

@@ -14,8 +14,6 @@
         "account_edi_ubl_cii",
         "l10n_fr_facturx_chorus_pro",
         "payment_stripe",
-        "account_banking_mandate",
-        "account_banking_sepa_direct_debit",
         "l10n_fr_chorus_account",
         "queue_job",
     ],

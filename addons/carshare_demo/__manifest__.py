@@ -12,6 +12,7 @@
         "carshare_iot",
         "carshare_neighbours",
         "carshare_reversal",
+        "carshare_billing_sepa",
     ],
     "external_dependencies": {"python": ["freezegun", "Pillow"]},
 }

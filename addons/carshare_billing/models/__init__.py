@@ -4,7 +4,6 @@ from . import (
     account_move,
     account_move_line,
     account_payment_method,
-    account_payment_order,
     account_tax,
     carshare_booking,
     carshare_community,

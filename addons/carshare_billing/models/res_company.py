@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -115,21 +113,6 @@ class ResCompany(models.Model):
         help="Payment terms of the employers' monthly invoices when the employer has none of "
         "its own. Empty: 30 days.",
     )
-    carshare_sepa_notice_days = fields.Integer(
-        string="SEPA Pre-Notification (days)",
-        default=14,
-        help="A direct debit is collected at the earliest this many calendar days after its "
-        "payment order is confirmed: the SEPA rulebook's pre-notification period (14 days "
-        "unless the mandate's terms agree a shorter one).",
-    )
-
-    _sql_constraints = [
-        (
-            "carshare_sepa_notice_days_positive",
-            "CHECK(carshare_sepa_notice_days >= 0)",
-            "The SEPA pre-notification period cannot be negative.",
-        ),
-    ]
 
     @api.constrains("carshare_card_provider_id")
     def _check_carshare_card_provider(self):
@@ -156,11 +139,6 @@ class ResCompany(models.Model):
             or self.env.ref("account.account_payment_term_30days", raise_if_not_found=False)
             or self.env["account.payment.term"]
         )
-
-    def _carshare_first_collection_date(self, day):
-        """The earliest direct-debit collection date of a payment order confirmed on ``day``."""
-        self.ensure_one()
-        return day + timedelta(days=self.carshare_sepa_notice_days)
 
     def _carshare_bank_charges_account(self):
         self.ensure_one()

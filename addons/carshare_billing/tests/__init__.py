@@ -12,7 +12,6 @@ from . import (
     test_month_end,
     test_payout,
     test_screens,
-    test_sepa,
     test_stripe_payment,
     test_stripe_webhook,
     test_tariff,
