@@ -83,7 +83,7 @@ def test_demo_employers_chorus_pro_and_sepa_mandate(odoo):
     mandate = odoo.execute(
         "account.banking.mandate",
         "read",
-        [_ref(odoo, "carshare_billing.mandate_bocage_logistique")],
+        [_ref(odoo, "carshare_billing_sepa.mandate_bocage_logistique")],
         ["state", "partner_id", "scheme"],
     )[0]
     assert mandate["state"] == "valid"

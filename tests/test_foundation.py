@@ -24,6 +24,9 @@ CARSHARE_ADDONS = [
     "carshare_portal_payment",
     "carshare_portal_sepa",
     "carshare_portal_iot",
+    "carshare_reversal",
+    "carshare_billing_sepa",
+    "carshare_reversal_stripe",
 ]
 
 

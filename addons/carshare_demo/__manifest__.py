@@ -11,6 +11,8 @@
         "carshare_billing_fr",
         "carshare_payment",
         "carshare_payment_stripe",
+        "carshare_reversal",
+        "carshare_billing_sepa",
         "carshare_portal",
         "carshare_iot",
         "carshare_neighbours",

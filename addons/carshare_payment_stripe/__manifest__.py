@@ -16,7 +16,6 @@
         "views/res_company_views.xml",
         "views/carshare_stripe_event_views.xml",
         "views/carshare_stripe_payout_views.xml",
-        "views/carshare_reversal_views.xml",
         "views/carshare_payment_stripe_menus.xml",
     ],
 }

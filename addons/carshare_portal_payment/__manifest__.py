@@ -6,8 +6,7 @@
     "author": "Carshare",
     "website": "https://github.com/carshare/carshare",
     "license": "AGPL-3",
-    # lead: add carshare_payment when merging
-    "depends": ["carshare_portal_billing"],
+    "depends": ["carshare_portal_billing", "carshare_payment"],
     "data": [
         "views/carshare_portal_templates.xml",
     ],

@@ -6,8 +6,7 @@
     "author": "Carshare",
     "website": "https://github.com/carshare/carshare",
     "license": "AGPL-3",
-    # lead: add carshare_billing_sepa when merging
-    "depends": ["carshare_portal_billing"],
+    "depends": ["carshare_portal_billing", "carshare_billing_sepa"],
     "data": [
         "views/carshare_portal_templates.xml",
     ],

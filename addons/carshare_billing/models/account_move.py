@@ -1,4 +1,3 @@
-
 from odoo import fields, models
 
 
@@ -29,13 +28,9 @@ class AccountMove(models.Model):
         return self.commercial_partner_id.is_company
 
     def _carshare_is_self_billed(self):
-        """A beneficiary's bill of a revenue reversal, issued by the company (autofacturation)."""
+        """Hook: a bill the company issues for its supplier (autofacturation)."""
         self.ensure_one()
-        return self.move_type in ("in_invoice", "in_refund") and bool(
-            self.env["carshare.reversal.statement.line"]
-            .sudo()
-            .search_count([("move_id", "=", self.id)], limit=1)
-        )
+        return False
 
     # -- the orders' note ------------------------------------------------------------------------
 
@@ -130,11 +125,4 @@ class AccountMove(models.Model):
         return False
 
     def _carshare_add_to_payment_orders(self):
-        """Put the invoices paid by direct debit in the draft payment order of their mode."""
-        debits = self.filtered(
-            lambda m: m.move_type == "out_invoice"
-            and m.payment_mode_id.payment_order_ok
-            and m.payment_mode_id.payment_type == "inbound"
-        )
-        if debits:
-            debits.create_account_payment_line()
+        """Hook: put the invoices paid by direct debit in their draft payment order."""

@@ -20,14 +20,6 @@ class AccountMoveLine(models.Model):
     carshare_station_id = fields.Many2one(
         related="carshare_booking_id.station_id", store=True, string="Station"
     )
-    carshare_reversal_statement_id = fields.Many2one(
-        "carshare.reversal.statement",
-        string="Reversed By",
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
-        help="The confirmed revenue reversal statement that reversed this revenue.",
-    )
 
     def _carshare_service_period(self):
         """The first and last days of the line's booking, in its tariff's timezone; None for

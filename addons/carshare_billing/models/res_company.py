@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import fields, models
 
 
@@ -27,21 +25,6 @@ class ResCompany(models.Model):
         help="Payment terms of the employers' monthly invoices when the employer has none of "
         "its own. Empty: 30 days.",
     )
-    carshare_sepa_notice_days = fields.Integer(
-        string="SEPA Pre-Notification (days)",
-        default=14,
-        help="A direct debit is collected at the earliest this many calendar days after its "
-        "payment order is confirmed: the SEPA rulebook's pre-notification period (14 days "
-        "unless the mandate's terms agree a shorter one).",
-    )
-
-    _sql_constraints = [
-        (
-            "carshare_sepa_notice_days_positive",
-            "CHECK(carshare_sepa_notice_days >= 0)",
-            "The SEPA pre-notification period cannot be negative.",
-        ),
-    ]
 
     def _carshare_employer_payment_term(self, partner):
         """The payment terms of an employer's invoice: the employer's own, else the company's,
@@ -54,11 +37,6 @@ class ResCompany(models.Model):
             or self.env.ref("account.account_payment_term_30days", raise_if_not_found=False)
             or self.env["account.payment.term"]
         )
-
-    def _carshare_first_collection_date(self, day):
-        """The earliest direct-debit collection date of a payment order confirmed on ``day``."""
-        self.ensure_one()
-        return day + timedelta(days=self.carshare_sepa_notice_days)
 
     def _carshare_component_taxes(self, component):
         """Hook: the taxes the law sets for a priced component (e.g. an exempt insurance),

@@ -7,8 +7,6 @@ from . import (
     test_invoice_pdf,
     test_jobs,
     test_month_end,
-    test_reversal,
     test_screens,
-    test_sepa,
     test_tariff,
 )

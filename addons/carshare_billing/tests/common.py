@@ -9,8 +9,6 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 # Paris is UTC+1 in January: 2025-01-10 is a Friday.
 FRIDAY_9H = datetime(2025, 1, 10, 8, 0)
-ACME_IBAN = "FR1420041010050500013M02606"
-COMPANY_IBAN = "FR7630001007941234567890185"
 
 
 class CarshareBillingCase(AccountTestInvoicingCommon):
@@ -121,58 +119,6 @@ class CarshareBillingCase(AccountTestInvoicingCommon):
         )
         return driver
 
-    @classmethod
-    def _sepa_setup(cls):
-        """Acme pays its month-end invoices by SEPA direct debit (B2B mandate) to the
-        company's bank account."""
-        cls.company.sepa_creditor_identifier = "FR78ZZZ424242"
-        bank = cls.env["res.bank"].sudo().create({"name": "La Banque Postale", "bic": "PSSTFRPP"})
-        sdd = cls.env.ref("account_banking_sepa_direct_debit.sepa_direct_debit")
-        journal = cls.company_data["default_journal_bank"]
-        journal.write(
-            {
-                "bank_account_id": cls.env["res.partner.bank"]
-                .sudo()
-                .create(
-                    {
-                        "acc_number": COMPANY_IBAN,
-                        "bank_id": bank.id,
-                        "partner_id": cls.company.partner_id.id,
-                    }
-                )
-                .id,
-                "inbound_payment_method_line_ids": [Command.create({"payment_method_id": sdd.id})],
-            }
-        )
-        cls.payment_mode = cls.env["account.payment.mode"].create(
-            {
-                "name": "SEPA direct debit",
-                "company_id": cls.company.id,
-                "payment_method_id": sdd.id,
-                "bank_account_link": "fixed",
-                "fixed_journal_id": journal.id,
-            }
-        )
-        acme_bank = (
-            cls.env["res.partner.bank"]
-            .sudo()
-            .create({"acc_number": ACME_IBAN, "bank_id": bank.id, "partner_id": cls.employer.id})
-        )
-        cls.mandate = cls.env["account.banking.mandate"].create(
-            {
-                "partner_bank_id": acme_bank.id,
-                "company_id": cls.company.id,
-                "format": "sepa",
-                "type": "recurrent",
-                "scheme": "B2B",
-                "recurrent_sequence_type": "first",
-                "signature_date": "2024-12-01",
-                "unique_mandate_reference": "ACME-CARSHARE-01",
-                "state": "valid",
-            }
-        )
-        cls.employer.customer_payment_mode_id = cls.payment_mode
-
     def _book(self, start, hours, driver=None, usage="perso", vehicle=None):
         """A booking confirmed two days before ``start`` (naive UTC)."""
         with freeze_time(start - timedelta(days=2)):
@@ -225,19 +171,3 @@ class CarshareBillingCase(AccountTestInvoicingCommon):
             datetime.strptime(date_to, "%Y-%m-%d").date(),
         )
         return self.env["account.move"].union(*(job.result for job in jobs))
-
-    def _january_statement(self, owner_name="Collectivité"):
-        """A monthly reversal rule giving 100 % to a new owner, and its draft statement of
-        January 2025."""
-        owner = self.env["res.partner"].create({"name": owner_name, "is_company": True})
-        rule = self.env["carshare.reversal.rule"].create(
-            {
-                "community_id": self.community.id,
-                "period": "monthly",
-                "date_start": "2025-01-01",
-                "share_ids": [Command.create({"partner_id": owner.id, "percent": 100})],
-            }
-        )
-        return self.env["carshare.reversal.statement"].create(
-            {"rule_id": rule.id, "date_from": "2025-01-01", "date_to": "2025-01-31"}
-        )

@@ -80,24 +80,6 @@ class TestInvoicePdf(InvoicePdfCase):
         self.assertIn("1.50", text)
         self.assertNotIn("excl. tax", text)
 
-    def test_self_billed_reversal_says_autofacturation(self):
-        """The platform issues the owner's bill of a revenue reversal: the statement and the
-        bill say so; the driver's invoice does not."""
-        invoice = self._trip(FRIDAY_9H, 2).carshare_invoice_ids
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({"payment_date": "2025-01-20"})._create_payments()
-        statement = self._january_statement("Commune")
-        statement.action_compute()
-        statement.action_confirm()
-        bill = statement.line_ids.move_id
-        self.assertIn("Autofacturation", self._pdf_text(bill))
-        self.assertIn(
-            "Autofacturation",
-            self._pdf_text(statement, "carshare_billing.action_report_reversal_statement"),
-        )
-        self.assertNotIn("Autofacturation", self._pdf_text(invoice))
-
 
 @tagged("post_install", "-at_install")
 class TestInvoiceSent(CarshareBillingCase, HttpCase):

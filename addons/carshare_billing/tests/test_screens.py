@@ -8,14 +8,11 @@ from .common import FRIDAY_9H, CarshareBillingCase
 
 @tagged("post_install", "-at_install")
 class TestAccountantScreens(CarshareBillingCase, ScreensCase):
-    """The accountant walks through January's invoices, Acme's SEPA payment order and the
-    reversal statement, without an error in the browser."""
+    """The accountant walks through January's invoices without an error in the browser."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._sepa_setup()
-        cls.company.sepa_creditor_identifier = "FR78ZZZ424242"
         cls.accountant = new_test_user(
             cls.env,
             "cs_screens_accountant",
@@ -27,19 +24,13 @@ class TestAccountantScreens(CarshareBillingCase, ScreensCase):
         )
 
     def test_accountant_screens(self):
-        """Acme's January, Bob 2 h (3.00 + 1.00) and Carol 1 h (1.50 + 1.00), is debited
-        6.50."""
         alice_trip = self._trip(FRIDAY_9H, 2, km=30)
         self._trip(FRIDAY_9H, 2, driver=self.bob, usage="pro", vehicle=self.vehicle_2)
         self._trip(FRIDAY_9H.replace(day=14), 1, driver=self.carol, usage="pro")
-        order = self._month_end().line_ids.payment_line_ids.order_id
-        self.assertAlmostEqual(sum(order.payment_line_ids.mapped("amount_currency")), 6.5)
-        order.draft2open()
-        order.open2generated()
+        self._month_end()
         self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=alice_trip.carshare_invoice_ids.ids
         ).create({"payment_date": "2025-01-20"})._create_payments()
-        self._january_statement("Conseil départemental de l'Orne").action_compute()
         self.start_tour(
             "/odoo/action-carshare_billing.action_carshare_invoices",
             "carshare_screens_accountant",
@@ -48,6 +39,4 @@ class TestAccountantScreens(CarshareBillingCase, ScreensCase):
         self.assertScreenshots(
             "accountant-invoices",
             "accountant-invoice",
-            "accountant-payment-order",
-            "accountant-reversal",
         )

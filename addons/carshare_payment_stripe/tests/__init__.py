@@ -1,6 +1,5 @@
 from . import (
     test_deposit,
-    test_money_path,
     test_payout,
     test_stripe_payment,
     test_stripe_webhook,

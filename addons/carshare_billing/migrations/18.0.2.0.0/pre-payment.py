@@ -1,16 +1,19 @@
 """Card payments and deposits move to carshare_payment, Stripe's payouts and webhook events
-to carshare_payment_stripe: their models, fields and records change module with their data,
-then both addons are installed in the same run."""
+to carshare_payment_stripe, the reversal's deduction of Stripe's fees to carshare_reversal_stripe:
+their models, fields and records change module with their data, then the addons are installed
+in the same run."""
 
 from openupgradelib import openupgrade
 
 OLD = "carshare_billing"
 PAYMENT = "carshare_payment"
 STRIPE = "carshare_payment_stripe"
+REVERSAL_STRIPE = "carshare_reversal_stripe"
 
 MODELS = {
     PAYMENT: ["carshare.deposit", "carshare.deposit.capture", "carshare.deposit.capture.wizard"],
     STRIPE: ["carshare.stripe.event", "carshare.stripe.payout", "carshare.stripe.payout.line"],
+    REVERSAL_STRIPE: [],
 }
 FIELDS = {
     PAYMENT: {
@@ -32,10 +35,10 @@ FIELDS = {
         "payment.transaction": ["carshare_deposit_id"],
         "res.company": ["carshare_card_provider_id"],
     },
-    STRIPE: {
+    STRIPE: {"res.company": ["carshare_bank_charges_account_id"]},
+    REVERSAL_STRIPE: {
         "carshare.reversal.rule": ["deduct_stripe_fees"],
         "carshare.reversal.statement": ["payout_line_ids", "stripe_fee_amount"],
-        "res.company": ["carshare_bank_charges_account_id"],
     },
 }
 XMLIDS = {
@@ -84,6 +87,7 @@ XMLIDS = {
         "rule_carshare_stripe_payout_company",
         "rule_carshare_stripe_payout_line_company",
     ],
+    REVERSAL_STRIPE: [],
 }
 
 
@@ -118,19 +122,21 @@ def _move(cr, new):
 def migrate(env, version):
     _move(env.cr, PAYMENT)
     _move(env.cr, STRIPE)
+    _move(env.cr, REVERSAL_STRIPE)
     env.cr.execute(
         """UPDATE ir_model_relation SET module = target.id
         FROM ir_module_module old, ir_module_module target
         WHERE ir_model_relation.name = 'carshare_reversal_statement_payout_rel'
         AND ir_model_relation.module = old.id AND old.name = %s AND target.name = %s""",
-        [OLD, STRIPE],
+        [OLD, REVERSAL_STRIPE],
     )
     modules = env["ir.module.module"].search([("state", "=", "uninstalled")])
     to_install = modules.filtered(lambda m: m.name == PAYMENT)
     if env["ir.module.module"].search_count(
         [("name", "=", "payment_stripe"), ("state", "in", ("installed", "to upgrade"))]
     ):
-        to_install |= modules.filtered(lambda m: m.name == STRIPE)
+        # the reversal's Stripe fees come with it (carshare_reversal by its dependency)
+        to_install |= modules.filtered(lambda m: m.name in (STRIPE, REVERSAL_STRIPE))
     to_install.button_install()
     # Installed, Odoo would write every record of their data files over the renamed ones;
     # loaded as an upgrade, the noupdate ones (crons, job functions, record rules) keep what
@@ -138,6 +144,6 @@ def migrate(env, version):
     env.cr.execute(
         "UPDATE ir_module_module SET state = 'to upgrade' "
         "WHERE name IN %s AND state = 'to install'",
-        [(PAYMENT, STRIPE)],
+        [(PAYMENT, STRIPE, REVERSAL_STRIPE)],
     )
     env["ir.module.module"].invalidate_model(["state"])

@@ -13,10 +13,8 @@ MOVED_XMLIDS = {
 # Each bridge, with the addons that must be installed beside carshare_portal for it.
 BRIDGES = {
     "carshare_portal_billing": ["carshare_billing"],
-    # lead: carshare_payment once it exists
-    "carshare_portal_payment": ["carshare_billing"],
-    # lead: carshare_billing_sepa once it exists
-    "carshare_portal_sepa": ["carshare_billing"],
+    "carshare_portal_payment": ["carshare_billing", "carshare_payment"],
+    "carshare_portal_sepa": ["carshare_billing", "carshare_billing_sepa"],
     "carshare_portal_iot": ["carshare_iot"],
 }
 
@@ -34,6 +32,8 @@ def migrate(env, version):
         ],
     )
     Module = env["ir.module.module"]
-    installed = set(Module.search([("state", "in", ("installed", "to upgrade"))]).mapped("name"))
+    # the billing's own migration may have marked the card and SEPA addons already
+    states = ("installed", "to upgrade", "to install")
+    installed = set(Module.search([("state", "in", states)]).mapped("name"))
     bridges = [name for name, parents in BRIDGES.items() if installed.issuperset(parents)]
     Module.search([("name", "in", bridges), ("state", "=", "uninstalled")]).button_install()

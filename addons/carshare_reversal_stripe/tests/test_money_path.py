@@ -7,8 +7,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.carshare_billing.tests.common import FRIDAY_9H, CarshareBillingCase
-
-from .fake_stripe import FakeStripeMixin
+from odoo.addons.carshare_payment_stripe.tests.fake_stripe import FakeStripeMixin
 
 STRIPE_LOGGERS = (
     "odoo.addons.payment_stripe.models.payment_transaction",

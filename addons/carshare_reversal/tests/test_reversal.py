@@ -7,9 +7,9 @@ from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from .common import FRIDAY_9H, CarshareBillingCase
+from odoo.addons.carshare_billing.tests.common import FRIDAY_9H, CarshareBillingCase
 
-RULE_LOGGER = "odoo.addons.carshare_billing.models.carshare_reversal_rule"
+RULE_LOGGER = "odoo.addons.carshare_reversal.models.carshare_reversal_rule"
 
 
 @tagged("post_install", "-at_install")
@@ -414,7 +414,7 @@ class TestReversal(CarshareBillingCase):
         self._pay(trip.carshare_invoice_ids)
         statement = self._statement()
         html, _kind = self.env["ir.actions.report"]._render_qweb_html(
-            "carshare_billing.report_reversal_statement", statement.ids
+            "carshare_reversal.report_reversal_statement", statement.ids
         )
         self.assertIn(statement.name, html.decode())
         self.assertIn("Assureur Mutuel", html.decode())

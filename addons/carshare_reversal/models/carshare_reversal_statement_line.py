@@ -23,7 +23,7 @@ class CarshareReversalStatementLine(models.Model):
 
     def _carshare_create_bill(self):
         statement = self.statement_id
-        product = self.env.ref("carshare_billing.product_carshare_reversal")
+        product = self.env.ref("carshare_reversal.product_carshare_reversal")
         name = self.env._(
             "%(statement)s: revenue of %(community)s from %(start)s to %(end)s, %(share)s %%",
             statement=statement.name,

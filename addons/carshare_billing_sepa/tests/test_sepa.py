@@ -6,11 +6,13 @@ from lxml import etree
 
 from odoo.tests import tagged
 
-from .common import ACME_IBAN, COMPANY_IBAN, FRIDAY_9H, CarshareBillingCase
+from odoo.addons.carshare_billing.tests.common import FRIDAY_9H
+
+from .common import ACME_IBAN, COMPANY_IBAN, CarshareSepaCase
 
 
 @tagged("post_install", "-at_install")
-class TestSepaDirectDebit(CarshareBillingCase):
+class TestSepaDirectDebit(CarshareSepaCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -1,0 +1,1 @@
+from . import carshare_reversal_rule, carshare_reversal_statement

@@ -1,0 +1,1 @@
+from . import test_money_path, test_reversal_payout
