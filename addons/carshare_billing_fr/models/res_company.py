@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from odoo.addons.carshare_billing.models.res_company import FR_BANK_CHARGES_ACCOUNT
 
 # Income accounts of the priced components on the French chart (PCG 2025), by product: the
 # service sold (706), its ancillary income (708), and what the driver owes for a breach of the
@@ -104,7 +103,7 @@ class ResCompany(models.Model):
 
     def _carshare_set_fr_defaults(self):
         """The French chart's defaults of carsharing, where the accountant has set nothing:
-        income accounts per component, the Stripe fees account, the insurance exemption tax,
+        income accounts per component, the insurance exemption tax,
         and VAT rounded on the totals per rate (EN 16931, BR-S-09)."""
         for company in self:
             for xmlid, code in FR_INCOME_ACCOUNTS.items():
@@ -113,10 +112,6 @@ class ResCompany(models.Model):
                 product = product and product.with_company(company)
                 if product and account and not product.property_account_income_id:
                     product.property_account_income_id = account
-            if not company.carshare_bank_charges_account_id:
-                company.carshare_bank_charges_account_id = company._carshare_account(
-                    FR_BANK_CHARGES_ACCOUNT
-                )
             if not company.carshare_insurance_tax_id:
                 company.carshare_insurance_tax_id = company._carshare_fr_insurance_tax()
             company.tax_calculation_rounding_method = "round_globally"
