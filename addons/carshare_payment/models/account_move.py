@@ -1,9 +1,10 @@
 import logging
 from datetime import timedelta
 
-from odoo import Command, api, fields, models, modules
+from odoo import Command, api, fields, models
 
 from odoo.addons.carshare_billing.models.carshare_booking import BILLING_CHANNEL
+from odoo.addons.carshare_fleet.cron import commit
 from odoo.addons.queue_job.job import identity_exact
 
 _logger = logging.getLogger(__name__)
@@ -176,7 +177,7 @@ class AccountMove(models.Model):
                     )
                 )
                 break
-            self._carshare_commit()
+            commit(self.env)
             refunds |= refund
             owed -= amount
             if refund.state == "done":
@@ -189,11 +190,6 @@ class AccountMove(models.Model):
                 refund._post_process()
         except Exception:  # refunded at the provider: payment's cron finishes it
             _logger.exception("post-processing of the card refund %s failed", refund.reference)
-
-    def _carshare_commit(self):
-        if not modules.module.current_test:
-            # As payment's own crons do: keep each charge Stripe has made.
-            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _carshare_charge_card(self):
         """Charge what the invoice still owes to the driver's card with Odoo's payment flow,
@@ -210,7 +206,7 @@ class AccountMove(models.Model):
             return self.env["payment.transaction"]
         if not tx:
             return tx
-        self._carshare_commit()
+        commit(self.env)
         if tx.state == "done":
             self._carshare_charge_succeeded(tx)
         elif tx.state in ("error", "cancel"):

@@ -3,11 +3,12 @@ from datetime import timedelta
 
 import psycopg2.errors
 
-from odoo import Command, api, fields, models, modules
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, format_amount
 
 from odoo.addons.carshare_fleet.access import action_write, check_action_fields
+from odoo.addons.carshare_fleet.cron import commit
 
 MANAGER_GROUP = "carshare_fleet.group_carshare_manager"
 ACCOUNTANT_GROUP = "carshare_billing.group_carshare_accountant"
@@ -586,9 +587,7 @@ class CarshareDeposit(models.Model):
         for domain, method in steps:
             for deposit in self.search(domain):
                 deposit._carshare_cron_step(domain, method)
-                if not modules.module.current_test:
-                    # As payment's own crons do: keep what Stripe has done for this deposit.
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
+                commit(self.env)
 
     def _carshare_cron_step(self, domain, method):
         """Run ``method`` on the deposit if it still matches ``domain`` once locked; a deposit

@@ -3,10 +3,11 @@ from datetime import UTC, datetime, timedelta
 
 from werkzeug.urls import url_encode
 
-from odoo import Command, api, fields, models, modules
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.carshare_fleet.access import ACCOUNTANT_GROUP, check_groups
+from odoo.addons.carshare_fleet.cron import commit, for_each
 from odoo.addons.payment import utils as payment_utils
 
 _logger = logging.getLogger(__name__)
@@ -83,20 +84,14 @@ class CarshareStripePayout(models.Model):
     def _cron_carshare_fetch(self):
         """Fetch the new payouts of every Stripe provider; a provider or a payout that fails
         is logged and does not stop the others."""
-        for provider in self._carshare_stripe_providers(all_companies=True):
-            try:
-                with self.env.cr.savepoint():
-                    self.with_company(provider.company_id)._carshare_fetch(
-                        provider, skip_errors=True
-                    )
-            except Exception:
-                _logger.exception("fetching the payouts of %s failed", provider.name)
-            self._carshare_commit()
-
-    def _carshare_commit(self):
-        if not modules.module.current_test:
-            # Each payout stored stays stored if a later one fails.
-            self.env.cr.commit()  # pylint: disable=invalid-commit
+        for_each(
+            self.env,
+            self._carshare_stripe_providers(all_companies=True),
+            lambda provider: self.with_company(provider.company_id)._carshare_fetch(
+                provider, skip_errors=True
+            ),
+            "fetching the payouts",
+        )
 
     @api.model
     def action_carshare_fetch(self):
@@ -138,7 +133,7 @@ class CarshareStripePayout(models.Model):
                     created |= self._carshare_create_from_stripe(provider, data)
             except Exception:
                 _logger.exception("storing the Stripe payout %s failed", data["id"])
-            self._carshare_commit()
+            commit(self.env)
         return created
 
     @api.model

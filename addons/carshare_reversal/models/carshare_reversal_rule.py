@@ -1,15 +1,13 @@
-import logging
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.float_utils import float_compare
 
 from odoo.addons.carshare_fleet.access import ACCOUNTANT_GROUP, MANAGER_GROUP, check_view
-
-_logger = logging.getLogger(__name__)
+from odoo.addons.carshare_fleet.cron import for_each
 
 
 class CarshareReversalRule(models.Model):
@@ -198,14 +196,12 @@ class CarshareReversalRule(models.Model):
     def _cron_create_statements(self):
         """Create and compute the statement of each rule's period that has just ended; a rule
         that fails is logged and does not stop the others."""
-        for rule in self.search([("share_ids", "!=", False)]):
-            try:
-                with self.env.cr.savepoint():
-                    rule._create_last_statement()
-            except Exception:
-                _logger.exception("reversal statement of rule %s failed", rule.display_name)
-            if not modules.module.current_test:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+        for_each(
+            self.env,
+            self.search([("share_ids", "!=", False)]),
+            lambda rule: rule._create_last_statement(),
+            "the reversal statement",
+        )
 
     def _create_last_statement(self):
         """The computed statement of the last period ended, unless it exists or the rule
