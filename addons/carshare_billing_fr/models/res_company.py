@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-
 # Income accounts of the priced components on the French chart (PCG 2025), by product: the
 # service sold (706), its ancillary income (708), and what the driver owes for a breach of the
 # conditions (7581 penalties, 758 indemnities for a damage). See docs/billing.md.
