@@ -2,8 +2,6 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
-from odoo.addons.carshare_fleet.access import ACCOUNTANT_GROUP, MANAGER_GROUP, check_view
-
 
 class CarshareDamage(models.Model):
     _inherit = "carshare.damage"
@@ -180,14 +178,4 @@ class CarshareDamage(models.Model):
             "carshare_community_id": booking.community_id.id,
             "carshare_damage_id": self.id,
             "invoice_line_ids": invoice_lines,
-        }
-
-    def action_view_excess_move(self):
-        check_view(self, MANAGER_GROUP, ACCOUNTANT_GROUP)
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "account.move",
-            "res_id": self.carshare_excess_move_id.id,
-            "view_mode": "form",
         }

@@ -96,7 +96,6 @@ METHODS = {
     ("carshare.booking", "action_view_carshare_invoices"): BILLING,
     ("carshare.booking", "action_view_sale_order"): BILLING,
     ("carshare.community", "action_open_tariff"): INTERNAL,
-    ("carshare.damage", "action_view_excess_move"): BILLING,
     ("carshare.deposit", "action_capture"): BILLING,
     ("carshare.deposit", "create"): NOBODY,  # the booking's flow, in superuser mode
     ("carshare.deposit", "write"): BILLING,  # the flow's fields refused in the method

@@ -123,6 +123,10 @@ def migrate(env, version):
     _move(env.cr, PAYMENT)
     _move(env.cr, STRIPE)
     _move(env.cr, REVERSAL_STRIPE)
+    # the accountants' wording of the dunning mail is theirs: loaded once from now on
+    openupgrade.set_xml_ids_noupdate_value(
+        env, PAYMENT, ["mail_template_card_payment_failed"], True
+    )
     env.cr.execute(
         """UPDATE ir_model_relation SET module = target.id
         FROM ir_module_module old, ir_module_module target
