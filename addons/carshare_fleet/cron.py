@@ -1,10 +1,6 @@
 """The carsharing crons' loop: one record at a time, each kept once done."""
 
-import logging
-
 from odoo import modules
-
-_logger = logging.getLogger(__name__)
 
 
 def commit(env):
@@ -14,13 +10,14 @@ def commit(env):
         env.cr.commit()  # pylint: disable=invalid-commit
 
 
-def for_each(env, records, step, what):
+def for_each(env, records, step, logger, what):
     """``step(record)`` for each record in a savepoint of its own, committed after it: a record
-    that fails is logged (``what`` failed) and neither stops nor undoes the others."""
+    that fails is logged on the caller's ``logger`` (``what`` failed) and neither stops nor
+    undoes the others."""
     for record in records:
         try:
             with env.cr.savepoint():
                 step(record)
         except Exception:
-            _logger.exception("%s of %s failed", what, record.display_name)
+            logger.exception("%s of %s failed", what, record.display_name)
         commit(env)

@@ -90,6 +90,7 @@ class CarshareStripePayout(models.Model):
             lambda provider: self.with_company(provider.company_id)._carshare_fetch(
                 provider, skip_errors=True
             ),
+            _logger,
             "fetching the payouts",
         )
 

@@ -1,3 +1,4 @@
+import logging
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -8,6 +9,8 @@ from odoo.tools.float_utils import float_compare
 
 from odoo.addons.carshare_fleet.access import ACCOUNTANT_GROUP, MANAGER_GROUP, check_view
 from odoo.addons.carshare_fleet.cron import for_each
+
+_logger = logging.getLogger(__name__)
 
 
 class CarshareReversalRule(models.Model):
@@ -200,6 +203,7 @@ class CarshareReversalRule(models.Model):
             self.env,
             self.search([("share_ids", "!=", False)]),
             lambda rule: rule._create_last_statement(),
+            _logger,
             "the reversal statement",
         )
 
