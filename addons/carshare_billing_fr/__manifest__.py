@@ -18,7 +18,6 @@
     "post_init_hook": "post_init_hook",
     "data": [
         "security/carshare_ereporting_security.xml",
-        "data/account_payment_method_data.xml",
         "data/account_edi_cii_templates.xml",
         "views/res_company_views.xml",
         "views/res_partner_views.xml",

@@ -14,7 +14,6 @@
     "auto_install": ["carshare_billing", "account_banking_sepa_direct_debit"],
     "data": [
         "security/carshare_billing_sepa_security.xml",
-        "data/account_payment_method_data.xml",
         "views/account_move_views.xml",
         "views/res_company_views.xml",
         "views/carshare_billing_sepa_menus.xml",
