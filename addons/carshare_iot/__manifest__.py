@@ -28,5 +28,4 @@
             "carshare_iot/static/tests/tours/*.js",
         ],
     },
-    "uninstall_hook": "uninstall_hook",
 }

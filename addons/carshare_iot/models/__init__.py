@@ -5,5 +5,6 @@ from . import (
     carshare_iot_message,
     carshare_station,
     fleet_vehicle,
+    ir_model,
     res_partner,
 )
