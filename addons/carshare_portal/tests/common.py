@@ -155,6 +155,25 @@ class CarsharePortalCase(HttpCase):
     def login(self, user):
         self.authenticate(user.login, PASSWORD)
 
+    def book_the_free_car_in_tour(self, tour):
+        """Run ``tour`` from a search of the next two hours (the soon booking cancelled, so
+        that the car is free); return Alice's confirmed booking of the car."""
+        start = fields.Datetime.now().replace(second=0, microsecond=0) + timedelta(minutes=10)
+        self.booking_soon.action_cancel()
+        url = (
+            f"/my/carshare/vehicles?community_id={self.community.id}"
+            f"&date_start={self.local_input(start)}"
+            f"&date_end={self.local_input(start + timedelta(hours=2))}"
+        )
+        self.start_tour(url, tour, login="alice")
+        return self.env["carshare.booking"].search(
+            [
+                ("partner_id", "=", self.alice.partner_id.id),
+                ("state", "=", "confirmed"),
+                ("vehicle_id", "=", self.car.id),
+            ]
+        )
+
     def local_input(self, value):
         """A naive UTC datetime as a datetime-local value in the station's timezone."""
         return fields.Datetime.context_timestamp(

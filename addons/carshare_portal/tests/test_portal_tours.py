@@ -1,6 +1,3 @@
-from datetime import timedelta
-
-from odoo import fields
 from odoo.tests import new_test_user, tagged
 
 from .common import CarsharePortalCase
@@ -25,21 +22,7 @@ class TestPortalTours(CarsharePortalCase):
         self.assertTrue(partner.proof_of_address)
 
     def test_search_and_book(self):
-        start = fields.Datetime.now().replace(second=0, microsecond=0) + timedelta(minutes=10)
-        self.booking_soon.action_cancel()
-        url = (
-            f"/my/carshare/vehicles?community_id={self.community.id}"
-            f"&date_start={self.local_input(start)}"
-            f"&date_end={self.local_input(start + timedelta(hours=2))}"
-        )
-        self.start_tour(url, "carshare_portal_booking", login="alice")
-        booking = self.env["carshare.booking"].search(
-            [
-                ("partner_id", "=", self.alice.partner_id.id),
-                ("state", "=", "confirmed"),
-                ("vehicle_id", "=", self.car.id),
-            ]
-        )
+        booking = self.book_the_free_car_in_tour("carshare_portal_booking")
         self.assertEqual(len(booking), 1)
         self.assertEqual(booking.usage, "perso")
 
