@@ -1,27 +1,17 @@
-from odoo import Command
-from odoo.tests import new_test_user, tagged
-
-from odoo.addons.carshare_fleet.tests.screens import ScreensCase
+from odoo.tests import tagged
 
 from .common import FRIDAY_9H, CarshareBillingCase
+from .screens import AccountantScreensCase
 
 
 @tagged("post_install", "-at_install")
-class TestAccountantScreens(CarshareBillingCase, ScreensCase):
+class TestAccountantScreens(CarshareBillingCase, AccountantScreensCase):
     """The accountant walks through January's invoices without an error in the browser."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.accountant = new_test_user(
-            cls.env,
-            "cs_screens_accountant",
-            groups="carshare_billing.group_carshare_accountant",
-            name="Claude Comptable",
-            lang=cls.screens_lang(),
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.accountant = cls._screens_accountant()
 
     def test_accountant_screens(self):
         alice_trip = self._trip(FRIDAY_9H, 2, km=30)
@@ -34,7 +24,7 @@ class TestAccountantScreens(CarshareBillingCase, ScreensCase):
         self.start_tour(
             "/odoo/action-carshare_billing.action_carshare_invoices",
             "carshare_screens_accountant",
-            login="cs_screens_accountant",
+            login=self.accountant.login,
         )
         self.assertScreenshots(
             "accountant-invoices",

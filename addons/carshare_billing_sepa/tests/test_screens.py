@@ -1,29 +1,20 @@
-from odoo import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.carshare_billing.tests.common import FRIDAY_9H
-from odoo.addons.carshare_fleet.tests.screens import ScreensCase
+from odoo.addons.carshare_billing.tests.screens import AccountantScreensCase
 
 from .common import CarshareSepaCase
 
 
 @tagged("post_install", "-at_install")
-class TestSepaScreens(CarshareSepaCase, ScreensCase):
+class TestSepaScreens(CarshareSepaCase, AccountantScreensCase):
     """The accountant opens Acme's SEPA payment order without an error in the browser."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls._sepa_setup()
-        cls.accountant = new_test_user(
-            cls.env,
-            "cs_screens_accountant",
-            groups="carshare_billing.group_carshare_accountant",
-            name="Claude Comptable",
-            lang=cls.screens_lang(),
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.accountant = cls._screens_accountant()
 
     def test_accountant_payment_order_screen(self):
         """Acme's January, Bob 2 h (3.00 + 1.00) and Carol 1 h (1.50 + 1.00), is debited
@@ -37,6 +28,6 @@ class TestSepaScreens(CarshareSepaCase, ScreensCase):
         self.start_tour(
             "/odoo/action-carshare_billing.action_carshare_invoices",
             "carshare_screens_accountant_sepa",
-            login="cs_screens_accountant",
+            login=self.accountant.login,
         )
         self.assertScreenshots("accountant-payment-order")

@@ -1,28 +1,19 @@
-from odoo import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.carshare_billing.tests.common import FRIDAY_9H
-from odoo.addons.carshare_fleet.tests.screens import ScreensCase
+from odoo.addons.carshare_billing.tests.screens import AccountantScreensCase
 
 from .common import CarshareReversalCase
 
 
 @tagged("post_install", "-at_install")
-class TestReversalScreens(CarshareReversalCase, ScreensCase):
+class TestReversalScreens(CarshareReversalCase, AccountantScreensCase):
     """The accountant opens January's reversal statement without an error in the browser."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.accountant = new_test_user(
-            cls.env,
-            "cs_screens_accountant",
-            groups="carshare_billing.group_carshare_accountant",
-            name="Claude Comptable",
-            lang=cls.screens_lang(),
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.accountant = cls._screens_accountant()
 
     def test_accountant_reversal_screen(self):
         alice_trip = self._trip(FRIDAY_9H, 2, km=30)
@@ -33,6 +24,6 @@ class TestReversalScreens(CarshareReversalCase, ScreensCase):
         self.start_tour(
             "/odoo/action-carshare_billing.action_carshare_invoices",
             "carshare_screens_accountant_reversal",
-            login="cs_screens_accountant",
+            login=self.accountant.login,
         )
         self.assertScreenshots("accountant-reversal")
