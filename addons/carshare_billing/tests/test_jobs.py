@@ -3,41 +3,17 @@ from datetime import date, timedelta
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import common as odoo_test_common
 from odoo.tests import new_test_user
 
 from odoo.addons.queue_job.job import identity_exact
 
-from .common import FRIDAY_9H, CarshareBillingCase
-
-# queue_job's test helpers register their patcher in SETATTR_SOURCES, which Odoo's test
-# framework has only since a later 18.0 commit than the one pinned in scripts/lib.sh.
-if not hasattr(odoo_test_common, "SETATTR_SOURCES"):
-    odoo_test_common.SETATTR_SOURCES = {}
-
-from odoo.addons.queue_job.tests.common import JobCounter, JobMixin, trap_jobs
-
-CHANNEL = "root.carshare.billing"
+from .common import FRIDAY_9H
+from .jobs import CHANNEL, BillingJobsCase, trap_jobs
 
 
-class TestBillingJobs(JobMixin, CarshareBillingCase):
+class TestBillingJobs(BillingJobsCase):
     """The billing's background work goes through queue_job, as its own tests run it: trapped
     and performed, or stored in the queue and loaded back."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, queue_job__no_delay=False))
-
-    def job_counter(self):
-        # The drivers' and agents' jobs are stored for them; only job managers read the queue.
-        return JobCounter(self.env(su=True))
-
-    def _return(self, booking, km=0.0):
-        with freeze_time(booking.date_start):
-            booking.action_start()
-        with freeze_time(booking.date_end):
-            booking.action_return(odometer=booking.odometer_start + km)
 
     def test_return_is_invoiced_by_a_job(self):
         """Alice's 2 h trip: the return ends the booking without its invoice; the job makes

@@ -2,39 +2,15 @@ from datetime import datetime
 
 from freezegun import freeze_time
 
-from odoo.tests import common as odoo_test_common
 from odoo.tests import tagged
 
-from odoo.addons.carshare_billing.tests.common import FRIDAY_9H, CarshareBillingCase
-
-# queue_job's test helpers register their patcher in SETATTR_SOURCES, which Odoo's test
-# framework has only since a later 18.0 commit than the one pinned in scripts/lib.sh.
-if not hasattr(odoo_test_common, "SETATTR_SOURCES"):
-    odoo_test_common.SETATTR_SOURCES = {}
-
-from odoo.addons.queue_job.tests.common import JobCounter, JobMixin, trap_jobs
-
-CHANNEL = "root.carshare.billing"
+from odoo.addons.carshare_billing.tests.common import FRIDAY_9H
+from odoo.addons.carshare_billing.tests.jobs import CHANNEL, BillingJobsCase, trap_jobs
 
 
 @tagged("post_install", "-at_install")
-class TestCardJobs(JobMixin, CarshareBillingCase):
+class TestCardJobs(BillingJobsCase):
     """The card charges and refunds are queue_job jobs on the billing's channel."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, queue_job__no_delay=False))
-
-    def job_counter(self):
-        # The drivers' and agents' jobs are stored for them; only job managers read the queue.
-        return JobCounter(self.env(su=True))
-
-    def _return(self, booking, km=0.0):
-        with freeze_time(booking.date_start):
-            booking.action_start()
-        with freeze_time(booking.date_end):
-            booking.action_return(odometer=booking.odometer_start + km)
 
     def test_card_charges_one_job_per_due_invoice(self):
         """The hourly card cron queues a charge job for the due invoice, once however often it
