@@ -16,9 +16,8 @@ def pdf_text(pdf):
     return " ".join(result.stdout.decode().split())
 
 
-class InvoicePdfCase(CarshareBillingCase):
-    """Invoices as the accountant reads them: real PDFs printed by wkhtmltopdf (whatever its
-    build), read back with pdftotext."""
+class PrintedPdfMixin:
+    """Real PDFs printed by wkhtmltopdf (whatever its build), read back with pdftotext."""
 
     @classmethod
     def setUpClass(cls):
@@ -26,15 +25,6 @@ class InvoicePdfCase(CarshareBillingCase):
         for tool in ("wkhtmltopdf", "pdftotext"):
             if not shutil.which(tool):
                 raise AssertionError(f"{tool} is missing: scripts/lib.sh installs it")
-        cls.company.partner_id.write(
-            {
-                "vat": "FR44732829320",
-                "street": "1 place du Général Bonet",
-                "zip": "61000",
-                "city": "Alençon",
-            }
-        )
-        cls.version.monthly_fee = 0.0
         # wkhtmltopdf fetches the report's stylesheets from the server, which cannot serve this
         # test's uncommitted transaction (the request would wait for it, and the test for the
         # PDF); and Debian's build draws the stylesheets' web fonts as outlines, without text.
@@ -50,6 +40,23 @@ class InvoicePdfCase(CarshareBillingCase):
         self.assertEqual(kind, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
         return pdf_text(pdf)
+
+
+class InvoicePdfCase(PrintedPdfMixin, CarshareBillingCase):
+    """Invoices as the accountant reads them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.partner_id.write(
+            {
+                "vat": "FR44732829320",
+                "street": "1 place du Général Bonet",
+                "zip": "61000",
+                "city": "Alençon",
+            }
+        )
+        cls.version.monthly_fee = 0.0
 
     def _employer_invoice(self):
         """Bob drives 2 h for Acme: 3.00 + 1.00 = 4.00 TTC, 3.33 HT; 1.50 an hour is 1.25 HT."""
