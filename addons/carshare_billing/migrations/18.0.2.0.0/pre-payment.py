@@ -5,6 +5,8 @@ in the same run."""
 
 from openupgradelib import openupgrade
 
+from odoo.addons.carshare_fleet.migration import install_as_update
+
 OLD = "carshare_billing"
 PAYMENT = "carshare_payment"
 STRIPE = "carshare_payment_stripe"
@@ -134,20 +136,8 @@ def migrate(env, version):
         AND ir_model_relation.module = old.id AND old.name = %s AND target.name = %s""",
         [OLD, REVERSAL_STRIPE],
     )
-    modules = env["ir.module.module"].search([("state", "=", "uninstalled")])
-    to_install = modules.filtered(lambda m: m.name == PAYMENT)
-    if env["ir.module.module"].search_count(
-        [("name", "=", "payment_stripe"), ("state", "in", ("installed", "to upgrade"))]
-    ):
+    to_install = [PAYMENT]
+    if openupgrade.is_module_installed(env.cr, "payment_stripe"):
         # the reversal's Stripe fees come with it (carshare_reversal by its dependency)
-        to_install |= modules.filtered(lambda m: m.name in (STRIPE, REVERSAL_STRIPE))
-    to_install.button_install()
-    # Installed, Odoo would write every record of their data files over the renamed ones;
-    # loaded as an upgrade, the noupdate ones (crons, job functions, record rules) keep what
-    # the administrators changed, and the missing ones are created.
-    env.cr.execute(
-        "UPDATE ir_module_module SET state = 'to upgrade' "
-        "WHERE name IN %s AND state = 'to install'",
-        [(PAYMENT, STRIPE, REVERSAL_STRIPE)],
-    )
-    env["ir.module.module"].invalidate_model(["state"])
+        to_install += [STRIPE, REVERSAL_STRIPE]
+    install_as_update(env, to_install)

@@ -1,5 +1,7 @@
 from openupgradelib import openupgrade
 
+from odoo.addons.carshare_fleet.migration import install_as_update
+
 OLD, NEW = "carshare_billing", "carshare_reversal"
 MODELS = (
     "carshare.reversal.rule",
@@ -60,11 +62,4 @@ def migrate(env, version):
         (NEW, OLD),
     )
     openupgrade.rename_xmlids(env.cr, [(f"{OLD}.{name}", f"{NEW}.{name}") for name in XMLIDS])
-    # Already marked "to install" when an installed addon (carshare_demo) depends on it.
-    module = env["ir.module.module"].search(
-        [("name", "=", NEW), ("state", "in", ("uninstalled", "to install"))]
-    )
-    module.filtered(lambda m: m.state == "uninstalled").button_install()
-    # Loaded as an update, not an install: an install writes over the moved noupdate records
-    # (cron, sequence, rules) and the admins' edits of them would be lost.
-    module.state = "to upgrade"
+    install_as_update(env, [NEW])
